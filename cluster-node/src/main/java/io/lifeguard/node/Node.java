@@ -1,0 +1,68 @@
+package io.lifeguard.node;
+
+import io.lifeguard.node.admin.AdminComponent;
+import io.lifeguard.node.bridge.Bridge;
+import io.lifeguard.node.cluster.ClusterMembership;
+import io.lifeguard.node.config.NodeSettings;
+import io.lifeguard.node.console.Console;
+import io.lifeguard.node.control.ControlComponent;
+import io.lifeguard.node.health.HealthRoutes;
+import io.lifeguard.node.health.Readiness;
+import io.lifeguard.node.host.HostManager;
+import io.lifeguard.node.http.HttpServer;
+import io.lifeguard.node.metrics.MetricsRoutes;
+import io.lifeguard.node.metrics.NodeMetrics;
+import io.lifeguard.node.persistence.JournalReadiness;
+import io.lifeguard.node.redis.NodeRedis;
+import io.lifeguard.node.relay.ControlRelayPolicy;
+import io.lifeguard.node.relay.RelayCounters;
+import io.lifeguard.node.relay.RelayNode;
+import io.lifeguard.node.relay.RelayRoutes;
+import io.lifeguard.node.relay.RelaySettings;
+import java.time.Instant;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.http.javadsl.server.Directives;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * The node's guardian: starts each component with its settings, then binds their routes. Each
+ * component lives in its own package and exposes an {@code init}; this file only wires them.
+ */
+public final class Node {
+  private Node() {}
+
+  public static Behavior<Void> create(NodeSettings settings) {
+    return Behaviors.setup(context -> {
+      var system = context.getSystem();
+      String address = Cluster.get(system).selfMember().address().toString();
+      NodeInfo info = new NodeInfo(settings.nodeName(), address, settings.cluster().roles(), Instant.now());
+      NodeMetrics metrics = new NodeMetrics();
+      Readiness readiness = new Readiness();
+
+      var config = system.settings().config();
+      JournalReadiness.init(system, settings, readiness);
+      ClusterMembership.init(context, settings, readiness, info);
+      NodeRedis redis = NodeRedis.init(system, settings);
+      ControlComponent control = ControlComponent.init(system, settings, redis, metrics, info);
+      RelayRoutes relay = RelayNode.init(context, RelaySettings.create(config),
+          new ControlRelayPolicy(control.plane()), metrics, RelayCounters.start(system, redis));
+      Route bridge = Bridge.init(system, settings, redis, readiness, metrics);
+      AdminComponent admin = AdminComponent.init(context, settings, info, readiness, metrics, control.plane(), relay);
+
+      Route routes = admin.guard(Directives.concat(
+          new HealthRoutes(info, readiness).routes(),
+          new MetricsRoutes(metrics).routes(),
+          control.routes(),
+          admin.routes(),
+          Console.init(system, control.plane(), Directives.concat(control.routes(), admin.routes()), metrics, info),
+          relay.routes(),
+          HostManager.init(system, settings, metrics, control.plane().verificationKeys()),
+          // Last: /{agent_id}/ws/{session_id} is generic and must not shadow the routes above.
+          bridge));
+      HttpServer.start(system, settings, routes, readiness);
+      return Behaviors.empty();
+    });
+  }
+}

@@ -1,0 +1,71 @@
+package io.lifeguard.node.control;
+
+import com.typesafe.config.Config;
+import io.lifeguard.control.ControlPlane;
+import io.lifeguard.control.ControlSettings;
+import io.lifeguard.node.NodeInfo;
+import io.lifeguard.node.config.InvalidSettingException;
+import io.lifeguard.node.config.NodeSettings;
+import io.lifeguard.node.metrics.NodeMetrics;
+import io.lifeguard.node.redis.NodeRedis;
+import java.time.Clock;
+import java.util.concurrent.CompletableFuture;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.server.Directives;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * The control plane inside a node: builds {@link ControlPlane} from {@code lifeguard.tokens} and
+ * {@code lifeguard.control}, adds {@code fallback_paused} and {@code control_plane_redis} to
+ * /healthz, stops it in CoordinatedShutdown, and exposes its routes. The relay takes {@link #plane()}.
+ */
+public final class ControlComponent {
+  private final ControlPlane plane;
+  private final Route routes;
+
+  private ControlComponent(ControlPlane plane) {
+    this.plane = plane;
+    this.routes = Directives.concat(new TokenRoutes(plane).routes(), new AdminRoutes(plane).routes());
+  }
+
+  /**
+   * Starts the control plane.
+   *
+   * @throws InvalidSettingException naming the key when a setting, key or credential is unusable
+   */
+  public static ControlComponent init(
+      ActorSystem<?> system, NodeSettings settings, Config config, NodeRedis redis, NodeMetrics metrics, NodeInfo info) {
+    ControlSettings controlSettings = ControlConfig.settings(config, settings);
+    ControlPlane plane;
+    try {
+      plane = ControlPlane.start(controlSettings, redis.client().orElse(null), metrics.registry(), Clock.systemUTC());
+    } catch (io.lifeguard.control.token.SigningKeys.InvalidKeyConfigurationException e) {
+      throw new InvalidSettingException(e.setting(), e.getMessage().substring(e.setting().length() + 2));
+    } catch (IllegalArgumentException e) {
+      throw new InvalidSettingException("lifeguard.control", e.getMessage());
+    }
+    info.contribute("fallback_paused", plane::fallbackPaused);
+    info.contribute("control_plane_redis", plane::redisStatus);
+    // Before the Redis client closes (last phase), so the poller never uses a closed client.
+    CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceStop(), "control-plane-stop", () -> {
+      plane.close();
+      return CompletableFuture.completedFuture(Done.getInstance());
+    });
+    return new ControlComponent(plane);
+  }
+
+  /** Reads the configuration from the actor system's settings. */
+  public static ControlComponent init(ActorSystem<?> system, NodeSettings settings, NodeRedis redis, NodeMetrics metrics, NodeInfo info) {
+    return init(system, settings, system.settings().config(), redis, metrics, info);
+  }
+
+  public ControlPlane plane() {
+    return plane;
+  }
+
+  public Route routes() {
+    return routes;
+  }
+}

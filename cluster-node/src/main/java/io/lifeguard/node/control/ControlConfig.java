@@ -1,0 +1,139 @@
+package io.lifeguard.node.control;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import io.lifeguard.control.ControlSettings;
+import io.lifeguard.control.token.SigningKeys;
+import io.lifeguard.node.config.InvalidSettingException;
+import io.lifeguard.node.config.NodeSettings;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Supplier;
+
+/**
+ * Reads {@code lifeguard.tokens.*} and {@code lifeguard.control.*} into {@link ControlSettings},
+ * failing with an {@link InvalidSettingException} that names the first bad key.
+ */
+public final class ControlConfig {
+  /** Bodies above this are answered 413 before they are parsed. */
+  public static final int MAX_REQUEST_BYTES = 16 * 1024;
+
+  private ControlConfig() {}
+
+  public static ControlSettings settings(Config config, NodeSettings node) {
+    boolean requireEntitlement = bool(config, "lifeguard.control.require-entitlement");
+    String e = "lifeguard.control.entitlement.";
+    String jwksUrl = string(config, e + "jwks-url");
+    String issuer = string(config, e + "issuer");
+    String audience = string(config, e + "audience");
+    URI jwks = URI.create("http://unset.invalid/");
+    if (!jwksUrl.isEmpty()) {
+      try {
+        jwks = URI.create(jwksUrl);
+        if (!"https".equals(jwks.getScheme()) && !"http".equals(jwks.getScheme()) || jwks.getHost() == null) {
+          throw new IllegalArgumentException("must be an http(s) URL with a host");
+        }
+      } catch (IllegalArgumentException ex) {
+        throw new InvalidSettingException(e + "jwks-url", "'" + jwksUrl + "': " + ex.getMessage());
+      }
+    }
+    boolean devOverride = bool(config, "lifeguard.control.dev-enable-fallback") && !node.production();
+    if (requireEntitlement && !devOverride) {
+      if (jwksUrl.isEmpty()) throw new InvalidSettingException(e + "jwks-url", "required when lifeguard.control.require-entitlement is on");
+      if (issuer.isEmpty()) throw new InvalidSettingException(e + "issuer", "required when lifeguard.control.require-entitlement is on");
+      if (audience.isEmpty()) throw new InvalidSettingException(e + "audience", "required when lifeguard.control.require-entitlement is on");
+    }
+    double threshold = read("lifeguard.control.guardrail.threshold", () -> config.getDouble("lifeguard.control.guardrail.threshold"));
+    if (!(threshold > 0 && threshold < 1)) {
+      throw new InvalidSettingException("lifeguard.control.guardrail.threshold", "must be between 0 and 1 (0.005 is 0.5%)");
+    }
+    long minSessions = read("lifeguard.control.guardrail.min-sessions", () -> config.getLong("lifeguard.control.guardrail.min-sessions"));
+    if (minSessions < 1) throw new InvalidSettingException("lifeguard.control.guardrail.min-sessions", "must be at least 1");
+
+    return new ControlSettings(
+        node.production(),
+        node.nodeName(),
+        new ControlSettings.Tokens(
+            string(config, "lifeguard.tokens.signing-jwk"),
+            string(config, "lifeguard.tokens.signing-jwk-file"),
+            string(config, "lifeguard.tokens.additional-jwks"),
+            positive(config, "lifeguard.tokens.ttl")),
+        list(config, "lifeguard.control.service-tokens"),
+        list(config, "lifeguard.control.admin-tokens"),
+        requireEntitlement,
+        bool(config, "lifeguard.control.dev-enable-fallback"),
+        new ControlSettings.Entitlement(
+            jwks, issuer, audience,
+            required(config, e + "claim"),
+            required(config, e + "required-value"),
+            positive(config, e + "cache-ttl"),
+            positive(config, e + "refresh-min-interval"),
+            positive(config, e + "http-timeout"),
+            positive(config, e + "clock-skew")),
+        bool(config, "lifeguard.control.fallback-paused"),
+        positive(config, "lifeguard.control.kill-switch-poll-interval"),
+        new ControlSettings.Guardrail(threshold, minSessions, positive(config, "lifeguard.control.guardrail.timeout")));
+  }
+
+  /**
+   * Checks the settings and loads the signing keys without starting anything, so {@code Main} can
+   * exit with the offending key's name before the actor system starts.
+   */
+  public static ControlSettings preflight(Config config, NodeSettings node) {
+    ControlSettings settings = settings(config, node);
+    ControlSettings.Tokens tokens = settings.tokens();
+    // Without a configured key a development node generates one in ControlPlane; nothing to check.
+    if (!settings.production() && tokens.signingJwk().isEmpty() && tokens.signingJwkFile().isEmpty()
+        && tokens.additionalJwks().isEmpty()) {
+      return settings;
+    }
+    try {
+      SigningKeys.load(settings.tokens(), settings.production());
+    } catch (SigningKeys.InvalidKeyConfigurationException ex) {
+      throw new InvalidSettingException(ex.setting(), ex.getMessage().substring(ex.setting().length() + 2));
+    }
+    return settings;
+  }
+
+  private static <T> T read(String key, Supplier<T> reader) {
+    try {
+      return reader.get();
+    } catch (ConfigException.Missing ex) {
+      throw new InvalidSettingException(key, "missing");
+    } catch (ConfigException ex) {
+      throw new InvalidSettingException(key, ex.getMessage());
+    }
+  }
+
+  private static String string(Config config, String key) {
+    return read(key, () -> config.getString(key)).strip();
+  }
+
+  private static String required(Config config, String key) {
+    String value = string(config, key);
+    if (value.isEmpty()) throw new InvalidSettingException(key, "must not be empty");
+    return value;
+  }
+
+  private static List<String> list(Config config, String key) {
+    return Arrays.stream(string(config, key).split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
+  }
+
+  private static boolean bool(Config config, String key) {
+    String value = string(config, key).toLowerCase(Locale.ROOT);
+    return switch (value) {
+      case "1", "true", "yes", "on" -> true;
+      case "0", "false", "no", "off", "" -> false;
+      default -> throw new InvalidSettingException(key, "'" + value + "' is not a boolean (true/false/1/0)");
+    };
+  }
+
+  private static Duration positive(Config config, String key) {
+    Duration value = read(key, () -> config.getDuration(key));
+    if (value.isNegative() || value.isZero()) throw new InvalidSettingException(key, "must be positive");
+    return value;
+  }
+}

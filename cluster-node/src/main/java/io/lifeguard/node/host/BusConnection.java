@@ -1,0 +1,320 @@
+package io.lifeguard.node.host;
+
+import io.lifeguard.node.host.BusAcl.BusTopic;
+import io.lifeguard.node.host.BusAcl.Control;
+import io.lifeguard.node.host.BusFrames.ClientFrame;
+import io.lifeguard.protocol.Role;
+import io.lifeguard.sharding.host.HostEntity;
+import io.lifeguard.sharding.host.HostEntity.ActionView;
+import io.lifeguard.sharding.host.HostEntity.HostStatus;
+import io.lifeguard.sharding.host.HostEntity.LeaseView;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeoutException;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.pubsub.Topic;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * One WebSocket on a host's bus. Receives the client's frames one at a time (the stream waits for
+ * an {@link Ack} before the next, so a slow entity backpressures the socket and frames keep their
+ * order), applies {@link BusAcl}, talks to the host entity for leases, actions and acks, and
+ * forwards the host topic's deliveries that this connection subscribed to. Every refusal is an
+ * error frame; nothing is dropped silently.
+ */
+final class BusConnection {
+  sealed interface Message {}
+
+  /** The socket is open; ack to receive the first frame. */
+  record Connected(ActorRef<Ack> ackTo) implements Message {}
+
+  /** One client frame: its text, or {@code problem} (binary, too large) instead. */
+  record Inbound(String text, String problem, ActorRef<Ack> ackTo) implements Message {}
+
+  enum Ack { INSTANCE }
+
+  enum Closed implements Message { INSTANCE }
+
+  record StreamFailed(Throwable cause) implements Message {}
+
+  /** A frame for the client; {@code close} completes the outbound stream. */
+  record Outbound(String text, boolean close) {}
+
+  private record TopicReady(ActorRef<Topic.Command<BusDelivery>> topic) implements Message {}
+
+  private record Delivered(BusDelivery delivery) implements Message {}
+
+  private record Answered(ClientFrame frame, Object value, Throwable failure, ActorRef<Ack> ackTo) implements Message {}
+
+  /** Who is on the other end and what it may reach. */
+  record Peer(String connectionId, String hostSessionId, Role role) {}
+
+  static Behavior<Message> create(Peer peer, ActorRef<Outbound> out, ActorRef<BusTopics.Command> topics,
+      EntityRef<HostEntity.Command> host, ManagerSettings settings, HostManagerMetrics metrics) {
+    Map<String, String> mdc = Map.of("host_session_id", peer.hostSessionId(), "peer_id", peer.connectionId(),
+        "role", peer.role().wireName());
+    return Behaviors.withMdc(Message.class, mdc, Behaviors.setup(ctx -> {
+      ActorRef<BusDelivery> inbox = ctx.messageAdapter(BusDelivery.class, Delivered::new);
+      topics.tell(new BusTopics.Attach(peer.hostSessionId(), ctx.getSelf(), ctx.messageAdapter(
+          BusTopics.Attached.class, attached -> new TopicReady(attached.topic()))));
+      metrics.connection(peer.role(), 1);
+      ctx.getLog().info("bus attached");
+      return new BusConnection(ctx, peer, out, host, settings, metrics, inbox).starting(null, null);
+    }));
+  }
+
+  private final ActorContext<Message> ctx;
+  private final Peer peer;
+  private final ActorRef<Outbound> out;
+  private final EntityRef<HostEntity.Command> host;
+  private final ManagerSettings settings;
+  private final HostManagerMetrics metrics;
+  private final ActorRef<BusDelivery> inbox;
+  private final Set<BusTopic> subscriptions = new HashSet<>();
+  private ActorRef<Topic.Command<BusDelivery>> topic;
+  private String holder;
+
+  private BusConnection(ActorContext<Message> ctx, Peer peer, ActorRef<Outbound> out, EntityRef<HostEntity.Command> host,
+      ManagerSettings settings, HostManagerMetrics metrics, ActorRef<BusDelivery> inbox) {
+    this.ctx = ctx;
+    this.peer = peer;
+    this.out = out;
+    this.host = host;
+    this.settings = settings;
+    this.metrics = metrics;
+    this.inbox = inbox;
+    this.holder = peer.connectionId();
+  }
+
+  /** Waits for both the socket and the host's topic before taking the first frame. */
+  private Behavior<Message> starting(ActorRef<Ack> pendingAck, ActorRef<Topic.Command<BusDelivery>> readyTopic) {
+    if (pendingAck != null && readyTopic != null) {
+      topic = readyTopic;
+      topic.tell(Topic.subscribe(inbox));
+      pendingAck.tell(Ack.INSTANCE);
+      return running();
+    }
+    return Behaviors.receive(Message.class)
+        .onMessage(Connected.class, m -> starting(m.ackTo(), readyTopic))
+        .onMessage(TopicReady.class, m -> starting(pendingAck, m.topic()))
+        .onMessage(Closed.class, m -> Behaviors.stopped())
+        .onMessage(StreamFailed.class, m -> Behaviors.stopped())
+        .onSignal(PostStop.class, s -> stopped())
+        .build();
+  }
+
+  private Behavior<Message> running() {
+    return Behaviors.receive(Message.class)
+        .onMessage(Inbound.class, this::onInbound)
+        .onMessage(Answered.class, this::onAnswered)
+        .onMessage(Delivered.class, this::onDelivered)
+        .onMessage(Closed.class, m -> Behaviors.stopped())
+        .onMessage(StreamFailed.class, m -> {
+          ctx.getLog().info("bus stream failed: {}", m.cause().toString());
+          return Behaviors.stopped();
+        })
+        .onSignal(PostStop.class, s -> stopped())
+        .build();
+  }
+
+  private Behavior<Message> stopped() {
+    if (topic != null) topic.tell(Topic.unsubscribe(inbox));
+    metrics.connection(peer.role(), -1);
+    out.tell(new Outbound(null, true));
+    ctx.getLog().info("bus detached");
+    return Behaviors.same();
+  }
+
+  private Behavior<Message> onInbound(Inbound in) {
+    if (in.problem() != null) {
+      sendError(null, in.problem(), "frame refused: " + in.problem());
+      in.ackTo().tell(Ack.INSTANCE);
+      return Behaviors.same();
+    }
+    ClientFrame frame;
+    try {
+      frame = BusFrames.parse(in.text());
+    } catch (BusFrames.BadFrame bad) {
+      ctx.getLog().info("bus frame refused: reason={} {}", bad.code, bad.getMessage());
+      sendError(bad.id, bad.code, bad.getMessage());
+      in.ackTo().tell(Ack.INSTANCE);
+      return Behaviors.same();
+    }
+    if (!handle(frame, in.ackTo())) in.ackTo().tell(Ack.INSTANCE);
+    return Behaviors.same();
+  }
+
+  /** Handles a frame; true when an entity answer is awaited (that answer acks the stream). */
+  private boolean handle(ClientFrame frame, ActorRef<Ack> ackTo) {
+    if (frame instanceof BusFrames.Subscribe s) {
+      BusTopic t = knownTopic(s.id(), s.namespace(), s.topic());
+      if (t == null) return false;
+      if (!BusAcl.maySubscribe(peer.role(), t)) return forbidden(s.id(), "subscribe to " + t);
+      subscriptions.add(t);
+      send(BusFrames.topicReply("subscribed", s.id(), t.namespace(), t.topic()));
+      if (t.equals(BusAcl.MANAGER_ACTION) && peer.role() == Role.HOST) {
+        // A (re)attached host hears again every action still waiting for its ack.
+        return askEntity(frame, ackTo, HostStatus.class, HostEntity.GetStatus::new);
+      }
+      return false;
+    } else if (frame instanceof BusFrames.Unsubscribe u) {
+      BusTopic t = knownTopic(u.id(), u.namespace(), u.topic());
+      if (t == null) return false;
+      subscriptions.remove(t);
+      send(BusFrames.topicReply("unsubscribed", u.id(), t.namespace(), t.topic()));
+      return false;
+    } else if (frame instanceof BusFrames.Publish p) {
+      BusTopic t = knownTopic(p.id(), p.namespace(), p.topic());
+      if (t == null) return false;
+      if (!BusAcl.mayPublish(peer.role(), t)) return forbidden(p.id(), "publish to " + t);
+      topic.tell(Topic.publish(delivery(t, p.payload(), null, 0, false)));
+      if (p.id() != null) send(BusFrames.frame("published", p.id()).toString());
+      return false;
+    } else if (frame instanceof BusFrames.LeaseAcquire a) {
+      if (!BusAcl.may(peer.role(), Control.LEASE)) return forbidden(a.id(), "lease");
+      String who = a.holder() != null ? a.holder() : holder;
+      return askEntity(frame, ackTo, LeaseView.class, r -> new HostEntity.AcquireLease(who, a.ttl(), r));
+    } else if (frame instanceof BusFrames.LeaseRenew r) {
+      if (!BusAcl.may(peer.role(), Control.LEASE)) return forbidden(r.id(), "lease");
+      String who = r.holder() != null ? r.holder() : holder;
+      return askEntity(frame, ackTo, LeaseView.class, reply -> new HostEntity.RenewLease(who, r.epoch(), r.ttl(), reply));
+    } else if (frame instanceof BusFrames.LeaseRelease r) {
+      if (!BusAcl.may(peer.role(), Control.LEASE)) return forbidden(r.id(), "lease");
+      String who = r.holder() != null ? r.holder() : holder;
+      return askEntity(frame, ackTo, LeaseView.class, reply -> new HostEntity.ReleaseLease(who, r.epoch(), reply));
+    } else if (frame instanceof BusFrames.Action a) {
+      if (!BusAcl.may(peer.role(), Control.ACTION)) {
+        metrics.actionRejected("forbidden");
+        return forbidden(a.id(), "send actions");
+      }
+      String who = a.holder() != null ? a.holder() : holder;
+      return askEntity(frame, ackTo, ActionView.class,
+          r -> new HostEntity.SubmitAction(a.actionId(), who, a.epoch(), a.payload(), r));
+    } else if (frame instanceof BusFrames.Ack a) {
+      if (!BusAcl.may(peer.role(), Control.ACK)) return forbidden(a.id(), "acknowledge actions");
+      metrics.ackPending(1);
+      return askEntity(frame, ackTo, ActionView.class, r -> new HostEntity.AckAction(a.actionId(), r));
+    }
+    throw new IllegalStateException("unhandled frame " + frame.getClass().getSimpleName());
+  }
+
+  private <R> boolean askEntity(ClientFrame frame, ActorRef<Ack> ackTo, Class<R> type,
+      org.apache.pekko.japi.function.Function<ActorRef<StatusReply<R>>, HostEntity.Command> command) {
+    ctx.askWithStatus(type, host, settings.askTimeout(), command::apply,
+        (value, failure) -> new Answered(frame, value, failure, ackTo));
+    return true;
+  }
+
+  private Behavior<Message> onAnswered(Answered a) {
+    try {
+      if (a.frame() instanceof BusFrames.Ack) metrics.ackPending(-1);
+      if (a.failure() != null) {
+        answerFailure(a);
+      } else {
+        answerSuccess(a.frame(), a.value());
+      }
+    } finally {
+      a.ackTo().tell(Ack.INSTANCE);
+    }
+    return Behaviors.same();
+  }
+
+  private void answerFailure(Answered a) {
+    String code;
+    if (a.failure() instanceof StatusReply.ErrorMessage error) {
+      code = error.getMessage();
+    } else if (a.failure() instanceof TimeoutException) {
+      code = "unavailable";
+      if (a.frame() instanceof BusFrames.Action) metrics.actionRejected(code);
+      ctx.getLog().warn("host entity did not answer within {}: phase={}", settings.askTimeout(), a.frame().getClass().getSimpleName());
+    } else {
+      code = "internal";
+      ctx.getLog().error("host entity failed", a.failure());
+    }
+    ctx.getLog().info("bus request refused: phase={} reason={}", a.frame().getClass().getSimpleName(), code);
+    sendError(a.frame().id(), code, "refused by host entity: " + code);
+  }
+
+  private void answerSuccess(ClientFrame frame, Object value) {
+    if (frame instanceof BusFrames.LeaseRelease f) {
+      leaseReply("lease_released", f.id(), (LeaseView) value);
+    } else if (frame instanceof BusFrames.LeaseAcquire || frame instanceof BusFrames.LeaseRenew) {
+      leaseReply("lease", frame.id(), (LeaseView) value);
+    } else if (frame instanceof BusFrames.Action f) {
+      ActionView view = (ActionView) value;
+      if (view.status() == HostEntity.ActionStatus.PENDING) {
+        // Re-sent pending ids are published again: delivery to the host is at-least-once until acked.
+        topic.tell(Topic.publish(delivery(BusAcl.MANAGER_ACTION, view.payload(), view.actionId(), view.epoch(), view.duplicate())));
+      }
+      send(BusFrames.frame("action_accepted", f.id()).put("action_id", view.actionId()).put("epoch", view.epoch())
+          .put("status", view.status().name().toLowerCase(java.util.Locale.ROOT)).put("duplicate", view.duplicate()).toString());
+    } else if (frame instanceof BusFrames.Ack f) {
+      ActionView view = (ActionView) value;
+      if (!view.duplicate()) topic.tell(Topic.publish(delivery(BusAcl.MANAGER_ACK, f.payload(), view.actionId(), view.epoch(), false)));
+      send(BusFrames.frame("ack_accepted", f.id()).put("action_id", view.actionId()).put("epoch", view.epoch())
+          .put("duplicate", view.duplicate()).toString());
+    } else if (frame instanceof BusFrames.Subscribe) {
+      for (ActionView pending : ((HostStatus) value).pending()) {
+        send(BusFrames.message(new BusDelivery("manager", "action", "entity", "controller", pending.payload(),
+            pending.actionId(), pending.epoch(), true)));
+      }
+    } else {
+      throw new IllegalStateException("no entity answer expected for " + frame.getClass().getSimpleName());
+    }
+  }
+
+  private void leaseReply(String type, String id, LeaseView lease) {
+    if (type.equals("lease")) holder = lease.holder();
+    send(BusFrames.frame(type, id).put("holder", lease.holder()).put("epoch", lease.epoch())
+        .put("expires_at", lease.expiresAt().toString()).toString());
+  }
+
+  private Behavior<Message> onDelivered(Delivered d) {
+    BusDelivery delivery = d.delivery();
+    if (delivery.publisher().equals(peer.connectionId())) return Behaviors.same();
+    BusTopic t = new BusTopic(delivery.namespace(), delivery.topic());
+    // Subscriptions were checked against the ACL when made; checking again costs nothing and keeps
+    // a future bug in subscribe from leaking controller topics to viewers.
+    if (subscriptions.contains(t) && BusAcl.maySubscribe(peer.role(), t)) send(BusFrames.message(delivery));
+    return Behaviors.same();
+  }
+
+  private BusDelivery delivery(BusTopic t, String payload, String actionId, long epoch, boolean redelivered) {
+    return new BusDelivery(t.namespace(), t.topic(), peer.connectionId(), peer.role().wireName(), payload, actionId, epoch, redelivered);
+  }
+
+  private BusTopic knownTopic(String id, String namespace, String topicName) {
+    var unknown = BusAcl.unknown(namespace, topicName);
+    if (unknown.isPresent()) {
+      ctx.getLog().warn("bus frame names {}: namespace={} topic={}", unknown.get(), abbreviate(namespace), abbreviate(topicName));
+      sendError(id, unknown.get(), unknown.get().replace('_', ' ') + ": " + abbreviate(namespace) + "/" + abbreviate(topicName));
+      return null;
+    }
+    return new BusTopic(namespace, topicName);
+  }
+
+  private boolean forbidden(String id, String what) {
+    ctx.getLog().info("bus frame forbidden: role={} may not {}", peer.role().wireName(), what);
+    sendError(id, "forbidden", "role " + peer.role().wireName() + " may not " + what);
+    return false;
+  }
+
+  private void sendError(String id, String code, String message) {
+    metrics.errorFrame(code);
+    send(BusFrames.error(id, code, message));
+  }
+
+  private void send(String text) {
+    out.tell(new Outbound(text, false));
+  }
+
+  private static String abbreviate(String s) {
+    return s.length() <= 40 ? s : s.substring(0, 40) + "...";
+  }
+}

@@ -1,0 +1,44 @@
+package io.lifeguard.node.host;
+
+import io.lifeguard.node.config.NodeSettings;
+import io.lifeguard.node.metrics.NodeMetrics;
+import io.lifeguard.sharding.host.HostEntity;
+import io.lifeguard.protocol.token.KeySet;
+import java.time.Clock;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.http.javadsl.server.Directives;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The manager component: host entities under sharding with rendezvous placement, the per-node bus
+ * topics, the host bus WebSocket route and {@code /debug/assignments}. {@link #init} is the one call
+ * the node makes.
+ */
+public final class HostManager {
+  private static final Logger log = LoggerFactory.getLogger(HostManager.class);
+
+  private HostManager() {}
+
+  /** Starts the manager on this node and returns its routes. */
+  public static Route init(ActorSystem<?> system, NodeSettings node, NodeMetrics nodeMetrics, KeySet sharedKeys) {
+    ManagerSettings configured = ManagerSettings.create(system.settings().config(), node.askTimeout());
+    // Bus tokens verify against the control plane's keys unless the manager has its own.
+    ManagerSettings settings = configured.keys() != null ? configured : configured.withKeys(sharedKeys);
+    HostManagerMetrics metrics = new HostManagerMetrics(nodeMetrics.registry());
+    Clock clock = Clock.systemUTC();
+    HostEntity.init(system, settings.host(), settings.assignment(), metrics, clock);
+    var topics = system.systemActorOf(BusTopics.create(), "host-bus-topics", Props.empty());
+    if (settings.keys() == null) {
+      log.warn("no token keys for the host bus: it refuses every connection with 503 bus_disabled");
+    }
+    log.info("manager started: capacity={} max_inflight_actions={} rebalance_batch={} host_entities_here={}",
+        settings.assignment().capacity(), settings.host().maxInFlight(), settings.assignment().rebalanceBatch(),
+        node.cluster().roles().contains(HostEntity.ROLE));
+    return Directives.concat(
+        new HostBusRoutes(system, settings, metrics, topics, clock).routes(),
+        new AssignmentRoutes(system, settings).routes());
+  }
+}

@@ -1,0 +1,58 @@
+package io.lifeguard.node.http;
+
+import io.lifeguard.node.config.NodeSettings;
+import io.lifeguard.node.health.Readiness;
+import java.time.Duration;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Binds the node's routes and ties the binding to CoordinatedShutdown: on shutdown the node first
+ * reports not-ready, then stops accepting, then gives open requests and sockets until the hard
+ * deadline.
+ */
+public final class HttpServer {
+  private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
+
+  private HttpServer() {}
+
+  /** Binds; a bind failure (port taken) terminates the node with a message naming host and port. */
+  public static void start(ActorSystem<?> system, NodeSettings settings, Route routes, Readiness readiness) {
+    Readiness.Flag bound = readiness.flag("http");
+    NodeSettings.Http http = settings.http();
+    Http.get(system)
+        .newServerAt(http.host(), http.port())
+        .bind(routes)
+        .whenComplete(
+            (binding, failure) -> {
+              if (failure != null) {
+                log.error(
+                    "cannot bind HTTP on {}:{} (set lifeguard.http.host/port, env LIFEGUARD_HTTP_HOST/LIFEGUARD_HTTP_PORT): {}",
+                    http.host(), http.port(), failure.getMessage());
+                system.terminate();
+                return;
+              }
+              bound.set(true);
+              log.info("HTTP listening on {}", binding.localAddress());
+              registerShutdown(system, binding, readiness);
+            });
+  }
+
+  private static void registerShutdown(ActorSystem<?> system, ServerBinding binding, Readiness readiness) {
+    CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
+    shutdown.addTask(
+        CoordinatedShutdown.PhaseBeforeServiceUnbind(),
+        "lifeguard-not-ready",
+        () -> {
+          readiness.startDraining();
+          return java.util.concurrent.CompletableFuture.completedFuture(Done.getInstance());
+        });
+    binding.addToCoordinatedShutdown(Duration.ofSeconds(5), system);
+  }
+}

@@ -1,0 +1,65 @@
+package io.lifeguard.node.persistence;
+
+import io.lifeguard.node.config.NodeSettings;
+import io.lifeguard.node.health.Readiness;
+import io.lifeguard.sharding.persistence.JournalSchema;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Makes sure the journal's tables exist, retrying until the database answers, then keeps probing
+ * the database every few seconds; the result is the {@code journal} readiness check, so a node
+ * that loses its journal database stops taking new work until it is back. Runs on the blocking
+ * dispatcher: JDBC blocks.
+ */
+public final class JournalReadiness {
+  private static final Logger log = LoggerFactory.getLogger(JournalReadiness.class);
+  private static final Duration RETRY = Duration.ofSeconds(2);
+  private static final Duration PROBE_EVERY = Duration.ofSeconds(5);
+  private static final int PROBE_TIMEOUT_SECONDS = 2;
+
+  private JournalReadiness() {}
+
+  public static void init(ActorSystem<?> system, NodeSettings settings, Readiness readiness) {
+    Readiness.Flag ready = readiness.flag("journal");
+    var blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
+    CompletableFuture.runAsync(() -> attempt(system, settings, ready, 1), blocking);
+  }
+
+  private static void attempt(ActorSystem<?> system, NodeSettings settings, Readiness.Flag ready, int attempt) {
+    NodeSettings.Jdbc jdbc = settings.jdbc();
+    try {
+      if (jdbc.embedded()) Files.createDirectories(settings.dataDir());
+      JournalSchema.ensure(jdbc.url(), jdbc.user(), jdbc.password());
+      ready.set(true);
+      system.scheduler().scheduleWithFixedDelay(PROBE_EVERY, PROBE_EVERY,
+          () -> probe(settings, ready), system.dispatchers().lookup(DispatcherSelector.blocking()));
+    } catch (Exception e) {
+      log.warn("journal not reachable (attempt {}), retrying in {}s: {}", attempt, RETRY.toSeconds(), e.getMessage());
+      system.scheduler().scheduleOnce(
+          RETRY,
+          () -> attempt(system, settings, ready, attempt + 1),
+          system.dispatchers().lookup(DispatcherSelector.blocking()));
+    }
+  }
+
+  private static void probe(NodeSettings settings, Readiness.Flag ready) {
+    NodeSettings.Jdbc jdbc = settings.jdbc();
+    boolean ok;
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection(jdbc.url(), jdbc.user(), jdbc.password())) {
+      ok = c.isValid(PROBE_TIMEOUT_SECONDS);
+    } catch (java.sql.SQLException e) {
+      ok = false;
+    }
+    if (ok != ready.get()) {
+      if (ok) log.info("journal database reachable again");
+      else log.warn("journal database unreachable: node reports not ready until it is back");
+    }
+    ready.set(ok);
+  }
+}

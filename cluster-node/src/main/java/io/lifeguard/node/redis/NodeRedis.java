@@ -1,0 +1,93 @@
+package io.lifeguard.node.redis;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.lifeguard.node.config.NodeSettings;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's one Redis client. Components share its connections (lettuce connections are
+ * thread-safe and multiplex commands), so a node holds a handful of sockets to Redis however many
+ * clients it serves. Lettuce reconnects by itself with backoff; commands fail fast while it is
+ * disconnected instead of queueing without bound.
+ *
+ * <p>When Redis is disabled ({@code lifeguard.redis.url = ""}) {@link #client()} is empty and each
+ * component says in its own log line what that limits.
+ */
+public final class NodeRedis {
+  private static final Logger log = LoggerFactory.getLogger(NodeRedis.class);
+
+  private final RedisClient client;
+  private final Duration commandTimeout;
+
+  private NodeRedis(RedisClient client, Duration commandTimeout) {
+    this.client = client;
+    this.commandTimeout = commandTimeout;
+  }
+
+  /** Creates the client (no connection yet) and closes it in CoordinatedShutdown's last phase. */
+  public static NodeRedis init(ActorSystem<?> system, NodeSettings settings) {
+    if (!settings.redis().enabled()) {
+      log.warn("Redis disabled (lifeguard.redis.url is empty): the bridge, shared kill switch and guardrail counters are unavailable");
+      return new NodeRedis(null, settings.redis().commandTimeout());
+    }
+    RedisURI uri = RedisURI.create(settings.redis().url());
+    uri.setTimeout(settings.redis().commandTimeout());
+    RedisClient client = RedisClient.create(uri);
+    client.setOptions(
+        ClientOptions.builder()
+            .autoReconnect(true)
+            // While disconnected, fail commands at once rather than buffering them in memory.
+            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+            .socketOptions(SocketOptions.builder().connectTimeout(Duration.ofSeconds(2)).keepAlive(true).build())
+            .timeoutOptions(TimeoutOptions.enabled(settings.redis().commandTimeout()))
+            .build());
+    NodeRedis redis = new NodeRedis(client, settings.redis().commandTimeout());
+    CoordinatedShutdown.get(system)
+        .addTask(CoordinatedShutdown.PhaseActorSystemTerminate(), "close-redis", redis::closeAsync);
+    log.info("Redis client for {}:{}", uri.getHost(), uri.getPort());
+    return redis;
+  }
+
+  /** Empty when Redis is disabled. */
+  public Optional<RedisClient> client() {
+    return Optional.ofNullable(client);
+  }
+
+  public Duration commandTimeout() {
+    return commandTimeout;
+  }
+
+  /** A new command connection (callers keep and share it; lettuce reconnects it). */
+  public StatefulRedisConnection<String, String> connect() {
+    return require().connect();
+  }
+
+  /** A new pub/sub connection (callers keep and share it; lettuce resubscribes after reconnects). */
+  public StatefulRedisPubSubConnection<String, String> connectPubSub() {
+    return require().connectPubSub();
+  }
+
+  private RedisClient require() {
+    if (client == null) throw new IllegalStateException("Redis is disabled (lifeguard.redis.url is empty)");
+    return client;
+  }
+
+  private CompletionStage<Done> closeAsync() {
+    if (client == null) return CompletableFuture.completedFuture(Done.getInstance());
+    return client.shutdownAsync(0, 2, java.util.concurrent.TimeUnit.SECONDS).thenApply(v -> Done.getInstance());
+  }
+}

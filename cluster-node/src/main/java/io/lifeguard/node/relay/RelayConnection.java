@@ -1,0 +1,346 @@
+package io.lifeguard.node.relay;
+
+import io.lifeguard.protocol.ClientHello;
+import io.lifeguard.protocol.CloseReason;
+import io.lifeguard.protocol.Compression;
+import io.lifeguard.protocol.FeatureBits;
+import io.lifeguard.protocol.Frame;
+import io.lifeguard.protocol.FrameCodec;
+import io.lifeguard.protocol.FrameHeader;
+import io.lifeguard.protocol.FrameKind;
+import io.lifeguard.protocol.HelloCodec;
+import io.lifeguard.protocol.ProtocolException;
+import io.lifeguard.protocol.Role;
+import io.lifeguard.protocol.ServerHello;
+import io.lifeguard.protocol.token.TokenClaims;
+import io.lifeguard.protocol.token.TokenException;
+import io.lifeguard.sharding.session.Member;
+import io.lifeguard.sharding.session.MemberList;
+import io.lifeguard.sharding.session.PeerMessage;
+import io.lifeguard.sharding.session.SessionEntity;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import io.lifeguard.node.websocket.WsOut;
+import org.apache.pekko.stream.BoundedSourceQueue;
+import org.apache.pekko.stream.QueueOfferResult;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * One relay WebSocket: its handshake state, its session membership and its bounded outbound
+ * queue. Inbound messages arrive one at a time from the connection's stream ({@link #onMessage});
+ * frames from peers arrive from any thread ({@link #deliver}) and are dropped, and counted, when the
+ * queue is full, so a slow reader costs only itself.
+ *
+ * <p>A connection holds no thread, timer or actor: heartbeats, hello deadlines and idle checks run
+ * from the node's {@link RelaySweeper}.
+ */
+final class RelayConnection {
+  enum State { AWAITING_HELLO, JOINING, JOINED, CLOSED }
+
+  private static final CompletionStage<Done> DONE = CompletableFuture.completedFuture(Done.getInstance());
+  private static final Set<Role> RELAY_ROLES = Set.of(Role.HOST, Role.PARTICIPANT);
+  private static final Target[] NO_TARGETS = new Target[0];
+  private static final int REJOIN_ATTEMPTS = 10;
+  private static final java.time.Duration REJOIN_RETRY = java.time.Duration.ofMillis(250);
+  /** Short: a rejoin sent while the shard still points at the dead node is lost, not slow. */
+  private static final java.time.Duration REJOIN_TIMEOUT = java.time.Duration.ofSeconds(1);
+
+  /** Where one peer's frames go: a connection on this node, or another node's inbox. */
+  private record Target(RelayConnection local, ActorRef<PeerMessage> inbox, long connectionId) {}
+
+  private final long id;
+  private final String clientAddress;
+  private final BoundedSourceQueue<WsOut> outbound;
+  private final RelayNode node;
+  private final long openedAtNanos;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private volatile State state = State.AWAITING_HELLO;
+  private volatile String sessionId;
+  private volatile String peerId;
+  private volatile Role role;
+  private volatile Target[] targets = NO_TARGETS;
+  private MemberList memberList;
+  private volatile long lastInboundNanos;
+  private volatile long lastActivityNanos;
+  private volatile long framesIn;
+  private volatile long drops;
+  private volatile boolean joined;
+
+  RelayConnection(long id, String clientAddress, BoundedSourceQueue<WsOut> outbound, RelayNode node, long nowNanos) {
+    this.id = id;
+    this.clientAddress = clientAddress;
+    this.outbound = outbound;
+    this.node = node;
+    this.openedAtNanos = nowNanos;
+    this.lastInboundNanos = nowNanos;
+    this.lastActivityNanos = nowNanos;
+  }
+
+  long id() { return id; }
+  State state() { return state; }
+  String sessionId() { return sessionId; }
+  String peerId() { return peerId; }
+  Role role() { return role; }
+  long openedAtNanos() { return openedAtNanos; }
+  long lastInboundNanos() { return lastInboundNanos; }
+  long lastActivityNanos() { return lastActivityNanos; }
+  long framesIn() { return framesIn; }
+  long drops() { return drops; }
+  int queued() { return outbound.size(); }
+
+  /** Handles one complete inbound WebSocket message, in arrival order. */
+  CompletionStage<Done> onMessage(ByteString bytes) {
+    long now = System.nanoTime();
+    lastInboundNanos = now;
+    try {
+      return switch (state) {
+        case AWAITING_HELLO -> onHello(bytes);
+        case JOINED -> onFrame(bytes, now);
+        // A frame racing the join reply, or anything after close: the peer was told to wait.
+        case JOINING -> closeWith(CloseReason.PROTOCOL_ERROR, "frame before ServerHello");
+        case CLOSED -> DONE;
+      };
+    } catch (ProtocolException e) {
+      return closeWith(e.code().closeReason(), e.code() + ": " + e.getMessage());
+    } catch (RuntimeException e) {
+      node.log().error(this, "relay", "unexpected failure handling a message", e);
+      return closeWith(CloseReason.INTERNAL_ERROR, e.getClass().getSimpleName());
+    }
+  }
+
+  /** The peer sent a text message: the relay speaks binary only. */
+  CompletionStage<Done> onText() {
+    return closeWith(CloseReason.UNSUPPORTED_DATA, "text message");
+  }
+
+  /** The peer sent a message larger than the frame limit. */
+  CompletionStage<Done> onOversized() {
+    return closeWith(CloseReason.MESSAGE_TOO_BIG, "message over " + node.settings().maxFrameBytes() + " bytes");
+  }
+
+  private CompletionStage<Done> onHello(ByteString bytes) {
+    byte[] raw = bytes.toArray();
+    if (!HelloCodec.looksLikeHello(raw)) return closeWith(CloseReason.PROTOCOL_ERROR, "first message is not a ClientHello");
+    ClientHello hello = HelloCodec.decodeClientHello(raw);
+    sessionId = hello.sessionId();
+    if (node.policy().fallbackPaused()) return refuse(CloseReason.FALLBACK_PAUSED, "fallback paused");
+    TokenClaims claims;
+    try {
+      claims = node.policy().verifier().verify(hello.token(), hello.sessionId(), RELAY_ROLES);
+    } catch (TokenException e) {
+      return refuse(e.closeReason(), "token " + e.reason());
+    }
+    if (claims.role() != hello.role()) return refuse(CloseReason.FORBIDDEN_ROLE, "hello role differs from token role");
+    if (node.policy().requireFallbackAuthorized() && !FeatureBits.has(claims.featureBits(), FeatureBits.FALLBACK_AUTHORIZED)) {
+      return refuse(CloseReason.POLICY_VIOLATION, "token lacks the fallback-authorized bit");
+    }
+    role = claims.role();
+    peerId = node.newPeerId();
+    state = State.JOINING;
+    long features = claims.featureBits() & node.supportedFeatures();
+    return join().thenApply(result -> {
+      if (result instanceof SessionEntity.Rejected rejected) {
+        refuse(CloseReason.fromWire(rejected.reason()).orElse(CloseReason.SESSION_CLOSED), "join rejected");
+        return Done.getInstance();
+      }
+      if (state != State.JOINING) return Done.getInstance();
+      ServerHello reply = new ServerHello(hello.clientNonce(), node.newNonce(), Compression.NONE, features, peerId,
+          (int) node.settings().heartbeatInterval().toSeconds());
+      ByteString encoded = ByteString.fromArrayUnsafe(HelloCodec.encodeServerHello(reply));
+      updateMembers(((SessionEntity.Joined) result).list());
+      joined = true;
+      // The ServerHello must be the first message the client sees. Peers may already route to
+      // this connection (they hear of it first), but deliver() drops until JOINED, and JOINED is
+      // set only after the hello is queued, so any frame that sees JOINED queues behind it.
+      offer(encoded);
+      state = State.JOINED;
+      node.metrics().handshakes.labelValues("ok").inc();
+      node.log().info(this, "handshake", "peer joined as " + role.wireName());
+      node.activated(this, claims);
+      return Done.getInstance();
+    }).exceptionally(failure -> {
+      Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+          ? failure.getCause() : failure;
+      refuse(CloseReason.TRY_AGAIN_LATER, "session unavailable: " + cause);
+      return Done.getInstance();
+    });
+  }
+
+  private CompletionStage<SessionEntity.JoinResult> join() {
+    return join(node.settings().joinTimeout());
+  }
+
+  private CompletionStage<SessionEntity.JoinResult> join(java.time.Duration timeout) {
+    return node.session(sessionId).ask(
+        replyTo -> new SessionEntity.Join(peerId, role.wireName(), node.inbox(), id, replyTo), timeout);
+  }
+
+  /**
+   * Re-asserts membership after a cluster change (the session's entity may have moved). Right after
+   * a node is removed the shard may still be routed to it and the Join lost, so a rejoin that is not
+   * answered is retried until the entity answers or the attempts run out.
+   */
+  void rejoin() {
+    rejoin(1);
+  }
+
+  private void rejoin(int attempt) {
+    if (state != State.JOINED) return;
+    join(REJOIN_TIMEOUT).whenComplete((result, failure) -> {
+      if (result instanceof SessionEntity.Joined joined) {
+        updateMembers(joined.list());
+      } else if (result instanceof SessionEntity.Rejected rejected) {
+        close(CloseReason.fromWire(rejected.reason()).orElse(CloseReason.SESSION_CLOSED), "rejoin rejected");
+      } else if (attempt < REJOIN_ATTEMPTS) {
+        node.system().scheduler().scheduleOnce(REJOIN_RETRY, () -> rejoin(attempt + 1), node.system().executionContext());
+      } else {
+        close(CloseReason.TRY_AGAIN_LATER, "session unreachable after " + attempt + " rejoin attempts");
+      }
+    });
+  }
+
+  private CompletionStage<Done> onFrame(ByteString bytes, long now) {
+    if (bytes.size() > 0 && bytes.apply(0) == '{') return closeWith(CloseReason.DUPLICATE_HELLO, "second hello");
+    FrameHeader header = FrameCodec.peekHeader(bytes.asByteBuffer());
+    switch (header.kind()) {
+      case HEARTBEAT -> { return DONE; }
+      case CLOSE -> { return onCloseFrame(bytes); }
+      default -> {
+        lastActivityNanos = now;
+        framesIn++;
+        node.metrics().messageSize.observe(bytes.size());
+        forward(bytes);
+        return DONE;
+      }
+    }
+  }
+
+  private CompletionStage<Done> onCloseFrame(ByteString bytes) {
+    CloseReason reason = FrameCodec.decode(bytes.asByteBuffer()).closeReason();
+    if (role == Role.HOST) {
+      node.session(sessionId).tell(new SessionEntity.CloseSession(peerId, reason.wireName()));
+    }
+    return closeWith(CloseReason.NORMAL, "peer sent CLOSE " + reason.wireName());
+  }
+
+  private void forward(ByteString frame) {
+    Target[] current = targets;
+    byte[] remoteCopy = null;
+    for (Target t : current) {
+      if (t.local() != null) {
+        t.local().deliver(frame);
+      } else {
+        if (remoteCopy == null) remoteCopy = frame.toArray();
+        t.inbox().tell(new PeerMessage.Deliver(t.connectionId(), remoteCopy));
+      }
+    }
+    node.countForwarded(this, current.length, frame.size());
+  }
+
+  /**
+   * A frame from another peer; dropped and counted when this connection's queue is full, and
+   * dropped before the handshake completed (the client has not joined yet from its side).
+   */
+  void deliver(ByteString frame) {
+    if (state != State.JOINED) return;
+    QueueOfferResult result = outbound.offer(new WsOut.Binary(frame));
+    if (result == QueueOfferResult.enqueued()) {
+      lastActivityNanos = System.nanoTime();
+      node.metrics().messagesForwarded.inc();
+      node.metrics().bytesForwarded.inc(frame.size());
+    } else if (result == QueueOfferResult.dropped()) {
+      drops++;
+      node.metrics().flowControlDrops.inc();
+    }
+  }
+
+  /**
+   * Replaces the peer targets with the session's members other than this peer, unless the list is
+   * older than the one in use (join replies and pushes travel by different paths).
+   */
+  synchronized void updateMembers(MemberList list) {
+    if (!list.supersedes(memberList)) return;
+    memberList = list;
+    List<Target> next = new ArrayList<>(list.members().size());
+    for (Member m : list.members()) {
+      if (m.peerId().equals(peerId)) continue;
+      if (m.inbox().equals(node.inbox())) {
+        RelayConnection local = node.registry().get(m.connectionId());
+        if (local != null) next.add(new Target(local, null, m.connectionId()));
+      } else {
+        next.add(new Target(null, m.inbox(), m.connectionId()));
+      }
+    }
+    targets = next.toArray(NO_TARGETS);
+  }
+
+  /** Removes targets on nodes that left the cluster, before their entity notices. */
+  synchronized void dropTargetsOn(org.apache.pekko.actor.Address address) {
+    Target[] current = targets;
+    List<Target> kept = new ArrayList<>(current.length);
+    for (Target t : current) {
+      if (t.inbox() == null || !t.inbox().path().address().equals(address)) kept.add(t);
+    }
+    if (kept.size() != current.length) targets = kept.toArray(NO_TARGETS);
+  }
+
+  /** Sends a server heartbeat (seq 0: server-originated frames carry no sequence). */
+  void heartbeat() {
+    if (state == State.JOINED) offer(node.heartbeatFrame());
+  }
+
+  private CompletionStage<Done> refuse(CloseReason reason, String detail) {
+    node.metrics().handshakes.labelValues(reason.wireName()).inc();
+    return closeWith(reason, detail);
+  }
+
+  private CompletionStage<Done> closeWith(CloseReason reason, String detail) {
+    close(reason, detail);
+    return DONE;
+  }
+
+  /**
+   * The one way the node closes a relay socket: a protocol CLOSE frame carrying the reason, then a
+   * WebSocket close frame with the same code (docs/protocol.md), then the end of the stream.
+   */
+  void close(CloseReason reason, String detail) {
+    if (!closed.compareAndSet(false, true)) return;
+    State previous = state;
+    state = State.CLOSED;
+    node.metrics().closes.labelValues(reason.wireName()).inc();
+    node.log().closed(this, previous == State.JOINED ? "relay" : "handshake", reason, detail);
+    outbound.offer(new WsOut.Binary(ByteString.fromArrayUnsafe(FrameCodec.encode(Frame.close(0, reason)))));
+    outbound.offer(new WsOut.Close(reason.wsCode(), reason.wireName()));
+    try {
+      outbound.complete();
+    } catch (IllegalStateException alreadyFinished) {
+      // The socket ended first (the client left): the queue is done and terminated() follows.
+    }
+  }
+
+  /** The socket's stream ended, for whatever reason: leave the session and forget the connection. */
+  void terminated() {
+    state = State.CLOSED;
+    closed.set(true);
+    node.registry().remove(this);
+    if (joined) {
+      node.session(sessionId).tell(new SessionEntity.Leave(peerId, id));
+      node.left(this);
+    }
+  }
+
+  private void offer(ByteString bytes) {
+    outbound.offer(new WsOut.Binary(bytes));
+  }
+
+  String clientAddress() {
+    return clientAddress;
+  }
+}

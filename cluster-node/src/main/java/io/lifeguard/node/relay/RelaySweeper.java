@@ -1,0 +1,68 @@
+package io.lifeguard.node.relay;
+
+import io.lifeguard.protocol.CloseReason;
+import java.time.Duration;
+
+/**
+ * The node's shared relay timers, so no connection owns one: once a second it closes peers past
+ * their hello deadline or silent past three heartbeats, sends heartbeats every heartbeat interval,
+ * and runs the idle recycler (closing sockets idle past the idle timeout) every idle-check interval.
+ */
+final class RelaySweeper implements Runnable {
+  static final Duration TICK = Duration.ofSeconds(1);
+
+  private final RelayNode node;
+  private final long helloNanos;
+  private final long heartbeatNanos;
+  private final long heartbeatDeadlineNanos;
+  private final long idleNanos;
+  private final long idleCheckNanos;
+  private long lastHeartbeat;
+  private long lastIdleCheck;
+
+  RelaySweeper(RelayNode node, long nowNanos) {
+    this.node = node;
+    RelaySettings s = node.settings();
+    helloNanos = s.helloTimeout().toNanos();
+    heartbeatNanos = s.heartbeatInterval().toNanos();
+    heartbeatDeadlineNanos = s.heartbeatDeadline().toNanos();
+    idleNanos = s.idleTimeout().toNanos();
+    idleCheckNanos = s.idleCheckInterval().toNanos();
+    lastHeartbeat = nowNanos;
+    lastIdleCheck = nowNanos;
+  }
+
+  @Override
+  public void run() {
+    sweep(System.nanoTime());
+  }
+
+  void sweep(long now) {
+    boolean sendHeartbeats = now - lastHeartbeat >= heartbeatNanos;
+    boolean checkIdle = now - lastIdleCheck >= idleCheckNanos;
+    if (sendHeartbeats) lastHeartbeat = now;
+    if (checkIdle) lastIdleCheck = now;
+    for (RelayConnection c : node.registry().all()) {
+      switch (c.state()) {
+        case AWAITING_HELLO, JOINING -> {
+          if (now - c.openedAtNanos() >= helloNanos) {
+            node.metrics().handshakes.labelValues(CloseReason.HANDSHAKE_TIMEOUT.wireName()).inc();
+            c.close(CloseReason.HANDSHAKE_TIMEOUT, "no ClientHello within " + node.settings().helloTimeout().toMillis() + " ms");
+          }
+        }
+        case JOINED -> {
+          if (now - c.lastInboundNanos() >= heartbeatDeadlineNanos) {
+            c.close(CloseReason.HEARTBEAT_TIMEOUT, "missed " + node.settings().missedHeartbeats() + " heartbeats");
+          } else if (checkIdle && now - c.lastActivityNanos() >= idleNanos) {
+            node.metrics().idlePruned.inc();
+            c.close(CloseReason.IDLE_TIMEOUT, "idle for " + node.settings().idleTimeout().toSeconds() + " s");
+          } else if (sendHeartbeats) {
+            c.heartbeat();
+          }
+        }
+        case CLOSED -> { }
+      }
+    }
+    node.limiter().prune(now);
+  }
+}

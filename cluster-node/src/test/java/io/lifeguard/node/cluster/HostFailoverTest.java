@@ -1,0 +1,151 @@
+package io.lifeguard.node.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.nimbusds.jose.jwk.OctetKeyPair;
+import io.lifeguard.node.http.Json;
+import io.lifeguard.node.host.BusClient;
+import io.lifeguard.node.testing.NodeProcess;
+import io.lifeguard.node.testing.RelayTestClients;
+import io.lifeguard.protocol.Role;
+import io.lifeguard.protocol.token.Ed25519Keys;
+import io.lifeguard.protocol.token.TokenSigner;
+import java.net.http.HttpClient;
+import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Three node processes over one PostgreSQL journal. A controller takes a host's lease and submits
+ * actions over the bus, the host acknowledges one; then the node running the host entity is
+ * SIGKILLed. A survivor's admin API shows the same lease (holder, epoch) and the same pending
+ * actions, and re-sending the acknowledged action is answered from the journal, not applied again.
+ */
+class HostFailoverTest {
+  private static final OctetKeyPair KEY = Ed25519Keys.generate("host-failover");
+  private static final TokenSigner SIGNER = new TokenSigner(KEY);
+  private static final String JDBC = "jdbc:postgresql://127.0.0.1:5432/lifeguard_test";
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+  @Test
+  void killingTheNodeOfAHostKeepsItsLeaseAndActions() throws Exception {
+    createDatabase();
+    List<NodeProcess> nodes = new ArrayList<>();
+    try {
+      NodeProcess first = NodeProcess.start(env(null));
+      nodes.add(first);
+      nodes.add(NodeProcess.start(env(first.seed())));
+      nodes.add(NodeProcess.start(env(first.seed())));
+      for (NodeProcess n : nodes) n.awaitReady(Duration.ofSeconds(60));
+      NodeProcess.awaitMembersUp(nodes, 3);
+
+      String host = "host-" + UUID.randomUUID();
+      int holder;
+      try (BusClient controller = bus(nodes.get(0), host, Role.CONTROLLER);
+          BusClient harness = bus(nodes.get(0), host, Role.HOST)) {
+        harness.send("{\"type\":\"subscribe\",\"namespace\":\"manager\",\"topic\":\"action\"}").expectReply("subscribed");
+        JsonNode lease = controller.send("{\"type\":\"lease_acquire\",\"holder\":\"agent-a\",\"ttl_ms\":120000}").expectReply("lease");
+        assertEquals(1, lease.get("epoch").asLong());
+        for (String id : List.of("act-1", "act-2", "act-3")) {
+          controller.send("{\"type\":\"action\",\"action_id\":\"" + id + "\",\"epoch\":1,\"payload\":{\"n\":\"" + id + "\"}}")
+              .expectReply("action_accepted");
+        }
+        assertEquals("act-1", harness.expect("message").get("meta").get("action_id").asText());
+        harness.send("{\"type\":\"ack\",\"action_id\":\"act-1\",\"payload\":{\"ok\":true}}").expectReply("ack_accepted");
+        holder = holderOf(nodes.get(0), host, nodes);
+      }
+      JsonNode before = AdminHttp.json(AdminHttp.get(nodes.get((holder + 1) % 3).uri("/v1/admin/hosts/" + host)));
+      assertEquals("[\"act-2\",\"act-3\"]", before.get("pending_action_ids").toString(), before.toString());
+
+      System.out.println("host entity on node " + holder + "; SIGKILL");
+      long killedAt = System.nanoTime();
+      nodes.get(holder).kill();
+      NodeProcess survivor = nodes.get((holder + 1) % 3);
+      JsonNode after = null;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(45);
+      while (after == null && System.nanoTime() < deadline) {
+        HttpResponse<String> r = AdminHttp.get(survivor.uri("/v1/admin/hosts/" + host));
+        if (r.statusCode() == 200) after = Json.MAPPER.readTree(r.body());
+      }
+      if (after == null) throw new AssertionError("host entity did not answer on a survivor:\n" + survivor.logTail());
+      System.out.printf("host failover: host entity answered on a survivor %.1f s after SIGKILL%n", (System.nanoTime() - killedAt) / 1e9);
+
+      assertEquals("agent-a", after.get("lease").get("holder").asText(), after.toString());
+      assertEquals(1, after.get("lease").get("epoch").asLong());
+      assertEquals(2, after.get("inflight_actions").asInt());
+      assertEquals(before.get("pending_action_ids"), after.get("pending_action_ids"));
+      int moved = holderOf(survivor, host, nodes);
+      assertTrue(moved != holder, "the host moved to a survivor");
+
+      try (BusClient controller = bus(survivor, host, Role.CONTROLLER);
+          BusClient harness = bus(survivor, host, Role.HOST)) {
+        harness.send("{\"type\":\"subscribe\",\"namespace\":\"manager\",\"topic\":\"action\"}").expectReply("subscribed");
+        JsonNode again = controller.send("{\"type\":\"action\",\"action_id\":\"act-1\",\"holder\":\"agent-a\",\"epoch\":1,\"payload\":{}}")
+            .expectReply("action_accepted");
+        assertEquals("acked", again.get("status").asText(), again.toString());
+        assertTrue(again.get("duplicate").asBoolean());
+        for (JsonNode stray = harness.poll(Duration.ofMillis(500)); stray != null; stray = harness.poll(Duration.ofMillis(200))) {
+          assertFalse("act-1".equals(stray.path("meta").path("action_id").asText()),
+              "an acknowledged action is not delivered again: " + stray);
+        }
+        JsonNode lease = controller.send("{\"type\":\"lease_acquire\",\"holder\":\"agent-b\",\"ttl_ms\":60000}").expectReply("error");
+        assertEquals("lease_held", lease.get("code").asText(), "the lease survived the crash");
+      }
+    } finally {
+      nodes.forEach(NodeProcess::close);
+    }
+  }
+
+  private static Map<String, String> env(String seed) {
+    return Map.of(
+        "LIFEGUARD_SIGNING_JWK", KEY.toJSONString(),
+        "LIFEGUARD_ADMIN_TOKENS", AdminHttp.adminTokensEnv(),
+        "LIFEGUARD_SEED_NODES", seed == null ? "" : seed,
+        "LIFEGUARD_REDIS_URL", "",
+        "LIFEGUARD_JDBC_URL", JDBC,
+        "LIFEGUARD_JDBC_USER", "postgres");
+  }
+
+  /** Index of the node running the host entity, from /debug/assignments. */
+  private static int holderOf(NodeProcess asking, String host, List<NodeProcess> nodes) throws Exception {
+    JsonNode assignments = Json.MAPPER.readTree(HTTP.send(java.net.http.HttpRequest.newBuilder(asking.uri("/debug/assignments")).build(),
+        HttpResponse.BodyHandlers.ofString()).body());
+    for (JsonNode row : assignments.get("assignments")) {
+      if (!row.get("host_session_id").asText().equals(host)) continue;
+      for (int i = 0; i < nodes.size(); i++) {
+        if (row.get("node").asText().endsWith(":" + nodes.get(i).clusterPort())) return i;
+      }
+    }
+    throw new AssertionError("host " + host + " not in " + assignments);
+  }
+
+  private static BusClient bus(NodeProcess node, String host, Role role) throws Exception {
+    return BusClient.connect(node.wsUri("/v1/hosts/" + host + "/bus?token=" + RelayTestClients.token(SIGNER, host, role, "test")));
+  }
+
+  private static void createDatabase() throws Exception {
+    try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/postgres", "postgres", "");
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT 1 FROM pg_database WHERE datname = 'lifeguard_test'")) {
+      if (!rs.next()) {
+        try (Statement create = c.createStatement()) {
+          create.execute("CREATE DATABASE lifeguard_test");
+        } catch (java.sql.SQLException e) {
+          if (!"42P04".equals(e.getSQLState())) throw e;
+        }
+      }
+    }
+  }
+}

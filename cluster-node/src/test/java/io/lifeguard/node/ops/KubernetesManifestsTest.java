@@ -1,0 +1,111 @@
+package io.lifeguard.node.ops;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * ops/k8s: every file is valid YAML (parsed by PyYAML, the only YAML parser on this machine; no
+ * Java YAML library is on the classpath) and the objects say what the operations issue asks for.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class KubernetesManifestsTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String TO_JSON =
+      "import json,sys,yaml\nprint(json.dumps([d for d in yaml.safe_load_all(open(sys.argv[1])) if d is not None]))";
+  private final Map<String, JsonNode> objects = new HashMap<>();
+
+  @BeforeAll
+  void parse() throws Exception {
+    assumeTrue(Processes.onPath("python3"), "python3 with PyYAML (Debian python3-yaml) is needed to parse YAML");
+    List<Path> files;
+    try (Stream<Path> list = Files.list(OpsFiles.resolve("ops/k8s"))) {
+      files = list.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
+    }
+    assertTrue(files.size() >= 7, "manifests: " + files);
+    for (Path file : files) {
+      Processes.Result result = Processes.run(file.getParent().toFile(), List.of("python3", "-c", TO_JSON, file.toString()));
+      assumeTrue(!result.output().contains("No module named 'yaml'"), "PyYAML missing: apt-get install -y python3-yaml");
+      assertEquals(0, result.exitCode(), file + " is not valid YAML: " + result.output());
+      for (JsonNode doc : JSON.readTree(result.output())) {
+        objects.put(doc.get("kind").asText() + "/" + doc.path("metadata").path("name").asText(), doc);
+      }
+    }
+  }
+
+  private JsonNode get(String key) {
+    JsonNode node = objects.get(key);
+    assertTrue(node != null, key + " missing; have " + objects.keySet());
+    return node;
+  }
+
+  @Test
+  void rbacLetsTheServiceAccountReadPods() {
+    get("ServiceAccount/lifeguard");
+    JsonNode rule = get("Role/lifeguard-pod-reader").get("rules").get(0);
+    assertEquals("pods", rule.get("resources").get(0).asText());
+    List<String> verbs = new ArrayList<>();
+    rule.get("verbs").forEach(v -> verbs.add(v.asText()));
+    assertTrue(verbs.containsAll(List.of("get", "watch", "list")), verbs.toString());
+    JsonNode binding = get("RoleBinding/lifeguard-pod-reader");
+    assertEquals("lifeguard", binding.get("subjects").get(0).get("name").asText());
+    assertEquals("lifeguard-pod-reader", binding.get("roleRef").get("name").asText());
+  }
+
+  @Test
+  void deploymentProbesShutdownAndConfiguration() {
+    JsonNode pod = get("Deployment/lifeguard").get("spec").get("template");
+    assertEquals("lifeguard", pod.get("metadata").get("labels").get("app").asText());
+    JsonNode spec = pod.get("spec");
+    assertEquals("lifeguard", spec.get("serviceAccountName").asText());
+    JsonNode container = spec.get("containers").get(0);
+    assertEquals("/healthz", container.get("livenessProbe").get("httpGet").get("path").asText());
+    assertEquals("/ready", container.get("readinessProbe").get("httpGet").get("path").asText());
+    assertEquals("configMapRef", container.get("envFrom").get(0).fieldNames().next());
+    assertEquals("lifeguard-secrets", container.get("envFrom").get(1).get("secretRef").get("name").asText());
+    assertTrue(container.toString().contains("-Dconfig.file=/etc/lifeguard/kubernetes.conf"));
+    assertTrue(container.toString().contains("-XX:+ExitOnOutOfMemoryError"));
+
+    Duration deadline = Duration.parse("PT" + get("ConfigMap/lifeguard-config").get("data")
+        .get("LIFEGUARD_SHUTDOWN_DEADLINE").asText().toUpperCase());
+    long preStop = Long.parseLong(container.get("lifecycle").get("preStop").get("exec").get("command").get(1).asText());
+    long grace = spec.get("terminationGracePeriodSeconds").asLong();
+    assertEquals(deadline.toSeconds() + preStop, grace, "grace period = preStop pause + node shutdown deadline");
+  }
+
+  @Test
+  void bootstrapUsesTheKubernetesApiWithThePodLabel() {
+    String conf = get("ConfigMap/lifeguard-config").get("data").get("kubernetes.conf").asText();
+    assertTrue(conf.contains("discovery-method = kubernetes-api"), conf);
+    assertTrue(conf.contains("pod-label-selector = \"app=%s\""), conf);
+    assertTrue(conf.contains("service-name = \"lifeguard\""), conf);
+    assertTrue(conf.contains("include classpath(\"application\")"), conf);
+  }
+
+  @Test
+  void servicesBudgetAndAutoscaler() {
+    JsonNode headless = get("Service/lifeguard-internal").get("spec");
+    assertEquals("None", headless.get("clusterIP").asText());
+    assertTrue(headless.get("publishNotReadyAddresses").asBoolean());
+    get("Service/lifeguard");
+    get("Service/lifeguard-admin");
+    assertEquals(1, get("PodDisruptionBudget/lifeguard").get("spec").get("maxUnavailable").asInt());
+    JsonNode hpa = get("HorizontalPodAutoscaler/lifeguard").get("spec");
+    assertTrue(hpa.get("minReplicas").asInt() >= 3, "keep-majority needs three nodes");
+    assertEquals("lifeguard", hpa.get("scaleTargetRef").get("name").asText());
+  }
+}

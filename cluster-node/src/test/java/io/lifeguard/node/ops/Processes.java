@@ -1,0 +1,34 @@
+package io.lifeguard.node.ops;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Runs a command line tool to completion with a deadline and returns its exit code and output. */
+final class Processes {
+  private Processes() {}
+
+  record Result(int exitCode, String output) {}
+
+  static boolean onPath(String tool) {
+    String path = System.getenv("PATH");
+    if (path == null) return false;
+    for (String dir : path.split(File.pathSeparator)) {
+      if (new File(dir, tool).canExecute()) return true;
+    }
+    return false;
+  }
+
+  static Result run(File dir, List<String> command) throws IOException, InterruptedException {
+    Process process = new ProcessBuilder(command).directory(dir).redirectErrorStream(true).start();
+    process.getOutputStream().close();
+    byte[] output = process.getInputStream().readAllBytes();
+    if (!process.waitFor(60, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      throw new AssertionError(command + " did not finish within 60 s");
+    }
+    return new Result(process.exitValue(), new String(output, StandardCharsets.UTF_8));
+  }
+}

@@ -1,0 +1,143 @@
+package io.lifeguard.node.testing;
+
+import io.lifeguard.node.Node;
+import io.lifeguard.node.config.NodeConfig;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorSystem;
+
+/**
+ * A real node inside the test JVM: its own actor system, HTTP port and Artery port on loopback, an
+ * H2 journal in a temporary folder unless the test passes a JDBC URL. {@link #awaitReady()} polls
+ * {@code /ready} over HTTP, the same probe a load balancer uses.
+ */
+public final class TestNode implements AutoCloseable {
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+  private final ActorSystem<Void> system;
+  private final int httpPort;
+  private final int clusterPort;
+  private final Path dataDir;
+
+  private TestNode(ActorSystem<Void> system, int httpPort, int clusterPort, Path dataDir) {
+    this.system = system;
+    this.httpPort = httpPort;
+    this.clusterPort = clusterPort;
+    this.dataDir = dataDir;
+  }
+
+  /** Starts a single-node cluster with defaults plus {@code overrides} (config keys to values). */
+  public static TestNode start(Map<String, ?> overrides) {
+    try {
+      Path dataDir = Files.createTempDirectory("lifeguard-test");
+      // A test may pin the ports (e.g. to restart a node where a client expects it).
+      int httpPort = port(overrides, "lifeguard.http.port");
+      int clusterPort = port(overrides, "lifeguard.cluster.port");
+      Map<String, Object> config = new HashMap<>();
+      config.put("lifeguard.http.host", "127.0.0.1");
+      config.put("lifeguard.http.port", httpPort);
+      config.put("lifeguard.cluster.host", "127.0.0.1");
+      config.put("lifeguard.cluster.port", clusterPort);
+      config.put("lifeguard.data-dir", dataDir.toString());
+      config.put("pekko.management.http.port", FreePorts.next());
+      config.put("pekko.coordinated-shutdown.exit-jvm", "off");
+      config.put("pekko.actor.serialize-messages", "off");
+      config.putAll(overrides);
+      NodeConfig.Loaded loaded = NodeConfig.withOverrides(config);
+      ActorSystem<Void> system = ActorSystem.create(Node.create(loaded.settings()), "lifeguard", loaded.config());
+      return new TestNode(system, httpPort, clusterPort, dataDir);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static int port(Map<String, ?> overrides, String key) {
+    Object pinned = overrides.get(key);
+    try {
+      return pinned == null ? FreePorts.next() : Integer.parseInt(pinned.toString().strip());
+    } catch (NumberFormatException e) {
+      return FreePorts.next(); // the node's own validation reports the bad value
+    }
+  }
+
+  public static TestNode start() {
+    return start(Map.of());
+  }
+
+  /** Waits until {@code GET /ready} answers 200, or fails after {@code timeout}. */
+  public TestNode awaitReady(Duration timeout) {
+    Instant deadline = Instant.now().plus(timeout);
+    String last = "no answer";
+    while (Instant.now().isBefore(deadline)) {
+      try {
+        HttpResponse<String> response = HTTP.send(
+            HttpRequest.newBuilder(uri("/ready")).timeout(Duration.ofSeconds(2)).build(),
+            HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() == 200) return this;
+        last = response.statusCode() + " " + response.body();
+      } catch (java.io.IOException e) {
+        last = e.toString();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+      // Polling interval of a readiness probe, not synchronisation: the loop re-checks the condition.
+      LockSupportPause.pause(Duration.ofMillis(100));
+    }
+    throw new AssertionError("node on port " + httpPort + " not ready after " + timeout + ": " + last);
+  }
+
+  public TestNode awaitReady() {
+    return awaitReady(Duration.ofSeconds(30));
+  }
+
+  public ActorSystem<Void> system() {
+    return system;
+  }
+
+  public int httpPort() {
+    return httpPort;
+  }
+
+  public int clusterPort() {
+    return clusterPort;
+  }
+
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  public URI uri(String path) {
+    return URI.create("http://127.0.0.1:" + httpPort + path);
+  }
+
+  public URI wsUri(String path) {
+    return URI.create("ws://127.0.0.1:" + httpPort + path);
+  }
+
+  @Override
+  public void close() {
+    system.terminate();
+    try {
+      system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("node did not terminate", e);
+    }
+  }
+
+  /** Parks the polling thread between probes. */
+  static final class LockSupportPause {
+    static void pause(Duration d) {
+      java.util.concurrent.locks.LockSupport.parkNanos(d.toNanos());
+    }
+  }
+}

@@ -1,0 +1,112 @@
+package io.lifeguard.control.guardrail;
+
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lifeguard.control.ControlSettings;
+import io.lifeguard.control.RedisLink;
+import java.time.Clock;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Hourly activation counters per cohort in Redis: a hash {@code fallback:cohort:{cohort}:{yyyy-MM-dd-HH}}
+ * (UTC) with fields {@code sessions} and {@code activations}, expiring 90 minutes after its last
+ * write. A session is a session the caller started, whatever transport it ends up on (reported
+ * through {@code POST /v1/fallback/sessions}); an activation is a fallback token issued. Counts
+ * only, no identifiers.
+ *
+ * <p>The ratio judged is {@code activations / max(sessions, minSessions)}: the floor keeps a quiet
+ * cohort from breaching on its first activation, and still flags activations when nobody reports
+ * sessions.
+ */
+public final class Guardrail {
+  private static final Logger log = LoggerFactory.getLogger(Guardrail.class);
+  public static final long BUCKET_TTL_SECONDS = 90 * 60;
+  private static final DateTimeFormatter HOUR = DateTimeFormatter.ofPattern("yyyy-MM-dd-HH").withZone(ZoneOffset.UTC);
+
+  // One round trip, atomic: bump a field, refresh the TTL, read both counts.
+  private static final String SCRIPT =
+      "redis.call('HINCRBY', KEYS[1], ARGV[1], tonumber(ARGV[2])) "
+          + "redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3])) "
+          + "return redis.call('HMGET', KEYS[1], 'sessions', 'activations')";
+
+  /** The guardrail's verdict on one activation; {@code label} is the metric and hint value. */
+  public enum Verdict {
+    OK("ok"), SOFT_BREACH("soft_breach"), UNKNOWN("unknown");
+
+    public final String label;
+
+    Verdict(String label) {
+      this.label = label;
+    }
+  }
+
+  /** Counts in one bucket after an update. */
+  public record Counts(String bucket, long sessions, long activations) {}
+
+  private final RedisLink redis;
+  private final Clock clock;
+  private final ControlSettings.Guardrail settings;
+
+  public Guardrail(RedisLink redis, Clock clock, ControlSettings.Guardrail settings) {
+    this.redis = redis;
+    this.clock = clock;
+    this.settings = settings;
+  }
+
+  /** The bucket key for a cohort at the current hour. */
+  public String bucket(String cohort) {
+    return "fallback:cohort:" + cohort + ":" + HOUR.format(clock.instant());
+  }
+
+  /** Adds started sessions; fails when Redis does. */
+  public CompletionStage<Counts> recordSessions(String cohort, long count) {
+    return increment(cohort, "sessions", count);
+  }
+
+  /** Counts one activation and judges the cohort's hour; never fails (UNKNOWN instead). */
+  public CompletionStage<Verdict> recordActivation(String cohort) {
+    return increment(cohort, "activations", 1)
+        .thenApply(counts -> judge(cohort, counts))
+        .exceptionally(failure -> Verdict.UNKNOWN);
+  }
+
+  Verdict judge(String cohort, Counts counts) {
+    double ratio = (double) counts.activations() / Math.max(counts.sessions(), settings.minSessions());
+    if (ratio <= settings.threshold()) return Verdict.OK;
+    log.warn("event=guardrail_soft_breach cohort={} bucket={} activations={} sessions={} ratio={} threshold={}",
+        cohort, counts.bucket(), counts.activations(), counts.sessions(),
+        counts.sessions() == 0 ? "inf" : String.format("%.4f", (double) counts.activations() / counts.sessions()),
+        settings.threshold());
+    return Verdict.SOFT_BREACH;
+  }
+
+  private CompletionStage<Counts> increment(String cohort, String field, long count) {
+    Optional<RedisAsyncCommands<String, String>> commands = redis.commands();
+    if (commands.isEmpty()) {
+      redis.observed(false, null);
+      return CompletableFuture.failedFuture(new IllegalStateException("Redis not connected"));
+    }
+    String key = bucket(cohort);
+    return commands.get()
+        .<List<Object>>eval(SCRIPT, ScriptOutputType.MULTI, new String[] {key},
+            field, Long.toString(count), Long.toString(BUCKET_TTL_SECONDS))
+        .toCompletableFuture()
+        .orTimeout(settings.timeout().toMillis(), TimeUnit.MILLISECONDS)
+        .whenComplete((result, failure) -> redis.observed(failure == null, failure))
+        .thenApply(result -> new Counts(key, number(result.get(0)), number(result.get(1))));
+  }
+
+  private static long number(Object value) {
+    if (value == null) return 0;
+    if (value instanceof Number n) return n.longValue();
+    return Long.parseLong(value.toString());
+  }
+}

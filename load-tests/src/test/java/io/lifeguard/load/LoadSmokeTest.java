@@ -1,0 +1,80 @@
+package io.lifeguard.load;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.nimbusds.jose.util.JSONObjectUtils;
+import io.lifeguard.protocol.token.Ed25519Keys;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Runs tiny variants of the idle and fanout scenarios against a real node in a child JVM (started
+ * from this module's test classpath, which holds cluster-node), so the harness cannot rot. It
+ * checks what happened, never how fast: the figures live in docs/perf/README.md.
+ */
+class LoadSmokeTest {
+  @TempDir Path dir;
+
+  @Test
+  void idleHoldsEveryConnectionAndReportsMemoryAndCpu() throws Exception {
+    Map<String, Object> result = run("idle", "--connections", "50", "--warmup-connections", "10", "--hold", "2s",
+        "--concurrency", "10");
+    assertEquals(50L, number(result, "established"));
+    assertEquals(0L, number(result, "failures"));
+    assertEquals(50L, number(result, "still_connected_after_hold"));
+    assertTrue(number(result, "rss_loaded_mib") > 0, "resident set read from /proc");
+    // 50 connections are well under a MiB after a full GC, so the heap figure may round to 0;
+    // the class histogram proves jcmd reached the node.
+    assertTrue(result.containsKey("heap_loaded_mib"), "heap read through jcmd");
+    assertTrue(!((java.util.List<?>) result.get("heap_breakdown_per_connection")).isEmpty(), "class histogram read through jcmd");
+    assertTrue(result.containsKey("node_cpu_pct_of_core"));
+    assertTrue(!((List<?>) result.get("heap_breakdown_per_connection")).isEmpty(), "class histogram diff");
+  }
+
+  @Test
+  void fanoutDeliversEveryFrameToEveryOtherPeer() throws Exception {
+    Map<String, Object> result = run("fanout", "--sessions", "2", "--peers", "3", "--rate", "20", "--duration", "2s",
+        "--warmup", "0s", "--bytes", "100");
+    assertEquals(6L, number(result, "connected"));
+    long sent = number(result, "sent");
+    assertTrue(sent > 0, "frames were sent");
+    // Each frame reaches the two other peers of its session; loopback with 120 frames/s drops none.
+    assertEquals(sent * 2, number(result, "expected_deliveries"));
+    assertEquals(sent * 2, number(result, "delivered"));
+    @SuppressWarnings("unchecked")
+    Map<String, Object> latency = (Map<String, Object>) result.get("latency");
+    assertEquals(sent * 2, ((Number) latency.get("count")).longValue());
+  }
+
+  @Test
+  void refusesAnyHostButLoopback() {
+    assertEquals(2, LoadMain.run(new String[] {"idle", "--host", "10.0.0.1", "--signing-jwk-file", "/nonexistent"}));
+  }
+
+  private Map<String, Object> run(String scenario, String... flags) throws Exception {
+    Path key = dir.resolve("key.jwk");
+    Files.writeString(key, Ed25519Keys.generate("smoke-key").toJSONString());
+    Path results = dir.resolve("results.jsonl");
+    String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    String[] common = {scenario, "--signing-jwk-file", key.toString(), "--node-classpath", classpath,
+        "--node-jvm-flags", "-Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1", "--record", "--results-file", results.toString()};
+    String[] args = new String[common.length + flags.length];
+    System.arraycopy(common, 0, args, 0, common.length);
+    System.arraycopy(flags, 0, args, common.length, flags.length);
+    assertEquals(0, LoadMain.run(args), scenario + " exit code");
+    List<String> lines = Files.readAllLines(results);
+    assertEquals(1, lines.size());
+    Map<String, Object> result = JSONObjectUtils.parse(lines.get(0));
+    assertEquals(scenario, result.get("scenario"));
+    return result;
+  }
+
+  private static long number(Map<String, Object> json, String key) {
+    return ((Number) json.get(key)).longValue();
+  }
+}

@@ -1,0 +1,211 @@
+package io.lifeguard.sharding.host;
+
+import io.lifeguard.sharding.CborSerializable;
+import io.lifeguard.sharding.assignment.EntityIdShardExtractor;
+import io.lifeguard.sharding.assignment.RendezvousAllocationStrategy;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+
+/**
+ * One host ({@code host_session_id}): its controller lease with fencing epochs, and the actions
+ * sent to it until the host acknowledges them. Event-sourced, so a lease and every accepted action
+ * survive the entity's restart, passivation and the loss of its node.
+ *
+ * <p>Every command answers a {@link StatusReply}: success with a view, or an error whose message is
+ * a {@link HostRejection#code()}. Time comes from an injected {@link Clock}; events carry absolute
+ * instants so replay never consults the clock. The bus (who is subscribed to what) is not kept
+ * here: it is connection state and lives in the node.
+ */
+public final class HostEntity extends EventSourcedBehaviorWithEnforcedReplies<HostEntity.Command, HostEntity.Event, HostState> {
+
+  /** What the entity is asked to do. */
+  public sealed interface Command extends CborSerializable {}
+
+  /** Take the lease, or extend it when {@code holder} already holds it. */
+  public record AcquireLease(String holder, Duration ttl, ActorRef<StatusReply<LeaseView>> replyTo) implements Command {}
+
+  /** Extend a live lease; only its holder, with its epoch. */
+  public record RenewLease(String holder, long epoch, Duration ttl, ActorRef<StatusReply<LeaseView>> replyTo)
+      implements Command {}
+
+  /** Give the lease up; answers the released lease. */
+  public record ReleaseLease(String holder, long epoch, ActorRef<StatusReply<LeaseView>> replyTo) implements Command {}
+
+  /** Send an action under the holder's epoch; a known id answers its current state. */
+  public record SubmitAction(String actionId, String holder, long epoch, String payload,
+      ActorRef<StatusReply<ActionView>> replyTo) implements Command {}
+
+  /** The host acknowledges an action; a repeated ack answers the recorded state. */
+  public record AckAction(String actionId, ActorRef<StatusReply<ActionView>> replyTo) implements Command {}
+
+  /** Lease and pending actions, for the bus (redelivery) and debugging. */
+  public record GetStatus(ActorRef<StatusReply<HostStatus>> replyTo) implements Command {}
+
+  /** What happened; persisted, never renamed (the journal stores class names). */
+  public sealed interface Event extends CborSerializable {}
+
+  public record LeaseAcquired(String holder, long epoch, Instant expiresAt) implements Event {}
+
+  public record LeaseRenewed(String holder, long epoch, Instant expiresAt) implements Event {}
+
+  public record LeaseReleased(String holder, long epoch) implements Event {}
+
+  public record ActionSubmitted(String actionId, long epoch, String payload, Instant submittedAt) implements Event {}
+
+  public record ActionAcked(String actionId, Instant ackedAt) implements Event {}
+
+  /** A lease as callers see it. */
+  public record LeaseView(String holder, long epoch, Instant expiresAt) implements CborSerializable {}
+
+  /** Where an action stands; {@code duplicate} says the id was already known. */
+  public record ActionView(String actionId, long epoch, ActionStatus status, boolean duplicate, String payload)
+      implements CborSerializable {}
+
+  public enum ActionStatus { PENDING, ACKED }
+
+  /** The live lease (null when none) and the actions awaiting acks, oldest first. */
+  public record HostStatus(String hostSessionId, LeaseView lease, long lastEpoch, List<ActionView> pending)
+      implements CborSerializable {}
+
+  public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "host");
+
+  /** The sharding role whose nodes run host entities. */
+  public static final String ROLE = "manager";
+
+  /**
+   * Starts sharding for hosts: one shard per host, placed by {@link RendezvousAllocationStrategy}
+   * so that sharding itself applies the deterministic assignment with capacity.
+   */
+  public static ActorRef<ShardingEnvelope<Command>> init(ActorSystem<?> system, HostSettings settings,
+      RendezvousAllocationStrategy.Settings assignment, HostMetrics metrics, Clock clock) {
+    var strategy = new RendezvousAllocationStrategy(assignment, Cluster.get(system).selfMember().address());
+    return ClusterSharding.get(system).init(
+        Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), settings, metrics, clock))
+            .withRole(ROLE)
+            .withMessageExtractor(new EntityIdShardExtractor<Command>())
+            .withAllocationStrategy(strategy));
+  }
+
+  public static Behavior<Command> create(String hostSessionId, HostSettings settings, HostMetrics metrics, Clock clock) {
+    return Behaviors.withMdc(Command.class, Map.of("host_session_id", hostSessionId),
+        Behaviors.setup(ctx -> new HostEntity(hostSessionId, settings, metrics, clock, ctx.getLog())));
+  }
+
+  private final String hostSessionId;
+  private final HostSettings settings;
+  private final HostMetrics metrics;
+  private final Clock clock;
+  private final org.slf4j.Logger log;
+  private final HostCommands commands;
+
+  private HostEntity(String hostSessionId, HostSettings settings, HostMetrics metrics, Clock clock, org.slf4j.Logger log) {
+    super(PersistenceId.of(ENTITY_KEY.name(), hostSessionId));
+    this.hostSessionId = hostSessionId;
+    this.settings = settings;
+    this.metrics = metrics;
+    this.clock = clock;
+    this.log = log;
+    this.commands = new HostCommands(this);
+  }
+
+  @Override
+  public HostState emptyState() {
+    return HostState.empty();
+  }
+
+  @Override
+  public CommandHandlerWithReply<Command, Event, HostState> commandHandler() {
+    return newCommandHandlerWithReplyBuilder().forAnyState()
+        .onCommand(AcquireLease.class, commands::acquire)
+        .onCommand(RenewLease.class, commands::renew)
+        .onCommand(ReleaseLease.class, commands::release)
+        .onCommand(SubmitAction.class, commands::submit)
+        .onCommand(AckAction.class, commands::ack)
+        .onCommand(GetStatus.class, this::status)
+        .build();
+  }
+
+  @Override
+  public EventHandler<HostState, Event> eventHandler() {
+    return newEventHandlerBuilder().forAnyState()
+        .onEvent(LeaseAcquired.class, (s, e) -> s.withLease(new HostState.Lease(e.holder(), e.epoch(), e.expiresAt())))
+        .onEvent(LeaseRenewed.class, (s, e) -> s.withLease(new HostState.Lease(e.holder(), e.epoch(), e.expiresAt())))
+        .onEvent(LeaseReleased.class, (s, e) -> s.withLease(null))
+        .onEvent(ActionSubmitted.class, (s, e) ->
+            s.withPending(new HostState.PendingAction(e.actionId(), e.epoch(), e.payload(), e.submittedAt())))
+        .onEvent(ActionAcked.class, (s, e) -> s.withAcked(e.actionId(), settings.rememberedAcks()))
+        .build();
+  }
+
+  @Override
+  public SignalHandler<HostState> signalHandler() {
+    // The in-flight gauge counts actions held by entities running on this node: add on recovery,
+    // remove on stop (passivation, rebalance, node shutdown).
+    return newSignalHandlerBuilder()
+        .onSignal(RecoveryCompleted.instance(), state -> {
+          metrics.actionsInflight(state.pending().size());
+          HostState.Lease lease = state.liveLease(clock.instant());
+          log.info("host recovered: lease_epoch={} lease_live={} pending_actions={}",
+              state.lastEpoch(), lease != null, state.pending().size());
+        })
+        .onSignal(PostStop.instance(), state -> metrics.actionsInflight(-state.pending().size()))
+        .build();
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(settings.snapshotEvery(), 2);
+  }
+
+  private ReplyEffect<Event, HostState> status(HostState state, GetStatus cmd) {
+    HostState.Lease lease = state.liveLease(clock.instant());
+    LeaseView view = lease == null ? null : new LeaseView(lease.holder(), lease.epoch(), lease.expiresAt());
+    List<ActionView> pending = state.pending().values().stream()
+        .map(a -> new ActionView(a.actionId(), a.epoch(), ActionStatus.PENDING, false, a.payload()))
+        .toList();
+    return Effect().reply(cmd.replyTo(), StatusReply.success(new HostStatus(hostSessionId, view, state.lastEpoch(), pending)));
+  }
+
+  HostSettings settings() {
+    return settings;
+  }
+
+  HostMetrics metrics() {
+    return metrics;
+  }
+
+  Instant now() {
+    return clock.instant();
+  }
+
+  org.slf4j.Logger log() {
+    return log;
+  }
+
+  /** Exposes the protected effect factory to {@link HostCommands}. */
+  org.apache.pekko.persistence.typed.javadsl.EffectFactories<Event, HostState> effects() {
+    return Effect();
+  }
+}

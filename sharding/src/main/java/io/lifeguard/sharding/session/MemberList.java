@@ -1,0 +1,17 @@
+package io.lifeguard.sharding.session;
+
+import io.lifeguard.sharding.CborSerializable;
+import java.util.List;
+
+/**
+ * A session's members as of one change. Lists of the same {@code incarnation} (one run of the
+ * entity) are ordered by {@code version}; a list from another incarnation (the entity restarted,
+ * for example on another node) always replaces the current one.
+ */
+public record MemberList(String incarnation, long version, List<Member> members) implements CborSerializable {
+
+  /** True when this list should replace {@code current} (null when there is none yet). */
+  public boolean supersedes(MemberList current) {
+    return current == null || !current.incarnation.equals(incarnation) || version > current.version;
+  }
+}
