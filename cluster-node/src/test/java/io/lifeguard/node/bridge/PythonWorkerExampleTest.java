@@ -5,9 +5,9 @@ import static io.lifeguard.node.bridge.BridgeFixture.json;
 import static io.lifeguard.node.bridge.BridgeFixture.wsUri;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.lifeguard.node.testing.RequiredTools;
 import io.lifeguard.node.testing.TestNode;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -43,7 +43,7 @@ class PythonWorkerExampleTest {
 
   @Test
   void workerEchoesThroughTheBridgeAndIssuesTokens() throws Exception {
-    assumeTrue(redisPyAvailable(), "skipped: " + PYTHON + " cannot import redis (apt-get install -y python3-redis)");
+    RequiredTools.require(redisPyAvailable(), "skipped: " + PYTHON + " cannot import redis (apt-get install -y python3-redis)");
     Path script = worker();
     try (RedisServer server = new RedisServer().start();
         TestNode node = TestNode.start(Map.of("lifeguard.redis.url", server.url())).awaitReady()) {

@@ -3,6 +3,7 @@ package io.lifeguard.node.console;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lifeguard.node.http.Json;
+import io.lifeguard.node.testing.RequiredTools;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -44,12 +45,10 @@ final class Chromium implements AutoCloseable {
     this.socket = socket;
   }
 
-  /** Fails (never skips) with the package to install when the browser is missing. */
+  /** Skips locally, fails under CI ({@link RequiredTools}), with the package to install when the browser is missing. */
   static Chromium launch(int width, int height) throws Exception {
-    if (!Files.isExecutable(BINARY)) {
-      throw new AssertionError("headless Chromium is required at " + BINARY + " for the console end-to-end test: "
-          + "install Debian's package with `apt-get install -y chromium`");
-    }
+    RequiredTools.require(Files.isExecutable(BINARY), "headless Chromium is required at " + BINARY
+        + " for the console end-to-end test: install Debian's package with `apt-get install -y chromium`");
     Path profile = Files.createTempDirectory("lifeguard-chromium");
     Path output = profile.resolveSibling(profile.getFileName() + ".log");
     Process process = new ProcessBuilder(BINARY.toString(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",

@@ -2,10 +2,10 @@ package io.lifeguard.node.ops;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lifeguard.node.testing.RequiredTools;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,21 +25,23 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class KubernetesManifestsTest {
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** Debian's interpreter, where python3-yaml installs (a pyenv or venv python3 on PATH may lack it). */
+  private static final String PYTHON = "/usr/bin/python3";
   private static final String TO_JSON =
       "import json,sys,yaml\nprint(json.dumps([d for d in yaml.safe_load_all(open(sys.argv[1])) if d is not None]))";
   private final Map<String, JsonNode> objects = new HashMap<>();
 
   @BeforeAll
   void parse() throws Exception {
-    assumeTrue(Processes.onPath("python3"), "python3 with PyYAML (Debian python3-yaml) is needed to parse YAML");
+    RequiredTools.require(Files.isExecutable(Path.of(PYTHON)), PYTHON + " with PyYAML (Debian python3-yaml) is needed to parse YAML");
     List<Path> files;
     try (Stream<Path> list = Files.list(OpsFiles.resolve("ops/k8s"))) {
       files = list.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
     }
     assertTrue(files.size() >= 7, "manifests: " + files);
     for (Path file : files) {
-      Processes.Result result = Processes.run(file.getParent().toFile(), List.of("python3", "-c", TO_JSON, file.toString()));
-      assumeTrue(!result.output().contains("No module named 'yaml'"), "PyYAML missing: apt-get install -y python3-yaml");
+      Processes.Result result = Processes.run(file.getParent().toFile(), List.of(PYTHON, "-c", TO_JSON, file.toString()));
+      RequiredTools.require(!result.output().contains("No module named 'yaml'"), "PyYAML missing: apt-get install -y python3-yaml");
       assertEquals(0, result.exitCode(), file + " is not valid YAML: " + result.output());
       for (JsonNode doc : JSON.readTree(result.output())) {
         objects.put(doc.get("kind").asText() + "/" + doc.path("metadata").path("name").asText(), doc);

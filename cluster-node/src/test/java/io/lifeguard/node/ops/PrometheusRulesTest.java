@@ -2,8 +2,8 @@ package io.lifeguard.node.ops;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.lifeguard.node.testing.RequiredTools;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -20,7 +20,7 @@ class PrometheusRulesTest {
   static final String RULES = "ops/prometheus/lifeguard-alerts.yml";
 
   private static void assumePromtool() {
-    assumeTrue(Processes.onPath("promtool"),
+    RequiredTools.require(Processes.onPath("promtool"),
         "promtool not on PATH: install it with `apt-get install -y prometheus` (CI does)");
   }
 

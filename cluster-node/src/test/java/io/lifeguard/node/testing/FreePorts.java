@@ -1,20 +1,10 @@
 package io.lifeguard.node.testing;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-
-/** Free loopback ports for nodes and servers that tests start. */
+/** Free loopback ports for nodes and servers that tests start (see the control-api testing class). */
 public final class FreePorts {
   private FreePorts() {}
 
   public static int next() {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      socket.setReuseAddress(true);
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return io.lifeguard.control.testing.FreePorts.next();
   }
 }

@@ -78,6 +78,10 @@ public final class TestNode implements AutoCloseable {
     Instant deadline = Instant.now().plus(timeout);
     String last = "no answer";
     while (Instant.now().isBefore(deadline)) {
+      if (system.getWhenTerminated().toCompletableFuture().isDone()) {
+        throw new AssertionError("node on port " + httpPort + " terminated before it was ready (a failed bind or "
+            + "component start logs the cause at ERROR in this test's output)");
+      }
       try {
         HttpResponse<String> response = HTTP.send(
             HttpRequest.newBuilder(uri("/ready")).timeout(Duration.ofSeconds(2)).build(),
