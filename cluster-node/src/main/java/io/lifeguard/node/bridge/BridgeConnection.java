@@ -97,6 +97,8 @@ final class BridgeConnection implements BridgeRedis.Subscriber, Outbox.Listener 
   Flow<WsIn, WsOut, NotUsed> flow() {
     var inbound = Flow.<WsIn>create()
         .idleTimeout(settings.idleTimeout())
+        // A ping is liveness (it resets the idle timeout above) and nothing else: never published.
+        .filter(message -> !(message instanceof WsIn.Ping))
         .mapAsync(1, this::text)
         .map(BridgeConnection::requireJson)
         .mapAsync(PUBLISH_PARALLELISM, this::publish)

@@ -92,9 +92,13 @@ public final class RelayRoutes extends AllDirectives {
         });
   }
 
+  private static final CompletionStage<Done> PING_IGNORED = java.util.concurrent.CompletableFuture.completedFuture(Done.getInstance());
+
   private static CompletionStage<Done> handle(RelayConnection connection, WsIn message) {
     if (message instanceof WsIn.Binary binary) return connection.onMessage(binary.data());
     if (message instanceof WsIn.Text) return connection.onText();
+    // Relay liveness is the protocol's own HEARTBEAT frame; WebSocket pings are answered and ignored.
+    if (message instanceof WsIn.Ping) return PING_IGNORED;
     return connection.onOversized();
   }
 

@@ -31,6 +31,7 @@ import scala.Option;
 final class MessageLayer extends GraphStage<BidiShape<Object, WsIn, WsOut, Object>> {
   private static final Duration TICK = Duration.ofSeconds(1);
   private static final Object TICK_EVENT = WebSocket.Tick$.MODULE$;
+  private static final WsIn.Ping PING = new WsIn.Ping();
   // RFC 6455 opcodes; pekko's case objects for them are not accessible from Java.
   private static final Protocol.Opcode BINARY = Protocol.Opcode$.MODULE$.forCode((byte) 2);
   private static final Protocol.Opcode TEXT = Protocol.Opcode$.MODULE$.forCode((byte) 1);
@@ -126,7 +127,8 @@ final class MessageLayer extends GraphStage<BidiShape<Object, WsIn, WsOut, Objec
           if (event instanceof FrameHandler.ActivelyCloseWithCode) closing = true;
           scheduleTicks();
         } else if (event instanceof FrameHandler.BypassEvent) {
-          emit(framesOut, event); // pongs
+          emit(framesOut, event); // the pong answering a client's ping
+          if (event instanceof FrameHandler.DirectAnswer && isAvailable(messagesOut)) push(messagesOut, PING);
         }
         // MessageEnd and anything else carry nothing for the handler.
         if (!isClosed(framesIn) && !hasBeenPulled(framesIn) && (isAvailable(messagesOut) || isClosed(messagesOut))) {

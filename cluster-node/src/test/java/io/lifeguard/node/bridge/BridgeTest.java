@@ -6,6 +6,7 @@ import static io.lifeguard.node.bridge.BridgeFixture.json;
 import static io.lifeguard.node.bridge.BridgeFixture.quietly;
 import static io.lifeguard.node.bridge.BridgeFixture.wsUri;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -203,6 +204,21 @@ class BridgeTest {
     assertEquals("idle_timeout", frame.get("reason").asText());
     assertTrue(elapsedMs >= 2500, "closed after " + elapsedMs + " ms, before the 3 s idle timeout");
     assertEquals(1001, client.awaitClose().status());
+  }
+
+  @Test
+  void pingsCountAsActivityForAListenOnlyClient() throws Exception {
+    String session = id("listener");
+    WsClient client = connect(session);
+    long started = System.nanoTime();
+    // Ping well inside the 3 s idle timeout for twice its length; the socket must stay open.
+    while (System.nanoTime() - started < TimeUnit.SECONDS.toNanos(6)) {
+      client.socket.sendPing(ByteBuffer.wrap(new byte[] {1})).get(5, TimeUnit.SECONDS);
+      assertNotNull(client.pongs.poll(5, TimeUnit.SECONDS), "pong");
+      assertNull(client.messages.poll(1, TimeUnit.SECONDS), "no error frame while pinging");
+    }
+    assertEquals(1, redis.publishDown(session, "{\"still\":\"here\"}"));
+    assertEquals("{\"still\":\"here\"}", client.messages.poll(5, TimeUnit.SECONDS));
   }
 
   @Test
