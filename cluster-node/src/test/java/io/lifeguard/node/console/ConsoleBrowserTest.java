@@ -151,7 +151,10 @@ class ConsoleBrowserTest {
     browser.awaitTrue("document.querySelector('#chart-tokens .total').textContent === 'total 2' && "
         + "document.querySelector('#chart-tokens .extra').textContent === '1 refused while paused'", "token requests counted", Duration.ofSeconds(10));
 
-    browser.screenshot(Path.of(System.getProperty("user.dir")).toAbsolutePath().getParent().resolve("docs/console.png"), WIDTH);
+    // Into target/ on every run; refresh the README's picture with -Dlifeguard.screenshot=docs.
+    Path module = Path.of(System.getProperty("user.dir")).toAbsolutePath();
+    browser.screenshot("docs".equals(System.getProperty("lifeguard.screenshot"))
+        ? module.getParent().resolve("docs/console.png") : module.resolve("target/console.png"), WIDTH);
 
     // The node serving the page goes away: the page says so, then recovers on a new node at that port.
     second.close();
