@@ -10,6 +10,8 @@ public enum Role {
   HOST,
   PARTICIPANT,
   CONTROLLER,
+  /** A manager agent on a host's bus (drives it through leases like a controller; told apart in audits). */
+  MANAGER,
   VIEWER;
 
   private final String wireName = name().toLowerCase(Locale.ROOT);

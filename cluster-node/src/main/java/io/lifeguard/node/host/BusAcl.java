@@ -15,7 +15,9 @@ import java.util.Set;
  * <p>{@code manager/action} and {@code manager/ack} are never published directly: they only leave
  * the host entity after an {@code action} (lease holder) or {@code ack} (host) was persisted, so a
  * subscriber can trust every action it sees carries a live epoch. Viewers and participants never
- * see or send a {@code manager} topic. Manager agents attach with the {@code controller} role.
+ * see or send a {@code manager} topic. Manager agents attach with their own {@code manager} role:
+ * the same grants as a controller today, a separate row so logs, audits and a later split tell
+ * them apart.
  */
 public final class BusAcl {
   private BusAcl() {}
@@ -56,6 +58,10 @@ public final class BusAcl {
         Set.of(MANAGER_STATE, MANAGER_HEALTH, HOST_STATUS),
         Set.of(Control.ACK)));
     GRANTS.put(Role.CONTROLLER, new Grants(
+        Set.of(MANAGER_ACTION, MANAGER_ACK, MANAGER_STATE, MANAGER_HEALTH, HOST_STATUS),
+        Set.of(HOST_CONFIG),
+        Set.of(Control.LEASE, Control.ACTION)));
+    GRANTS.put(Role.MANAGER, new Grants(
         Set.of(MANAGER_ACTION, MANAGER_ACK, MANAGER_STATE, MANAGER_HEALTH, HOST_STATUS),
         Set.of(HOST_CONFIG),
         Set.of(Control.LEASE, Control.ACTION)));

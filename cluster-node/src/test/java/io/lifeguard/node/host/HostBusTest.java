@@ -237,6 +237,27 @@ class HostBusTest {
   }
 
   @Test
+  void managerAgentsAttachWithTheirOwnRoleAndShareTheControllersLease() throws Exception {
+    String id = hostId();
+    try (BusClient host = attach(id, Role.HOST).subscribe("manager", "action");
+        BusClient manager = attach(id, Role.MANAGER).subscribe("manager", "ack");
+        BusClient controller = attach(id, Role.CONTROLLER)) {
+      manager.send("{\"type\":\"lease_acquire\",\"holder\":\"manager-1\",\"ttl_ms\":60000}");
+      assertEquals(1, manager.expect("lease").get("epoch").asLong());
+      controller.send("{\"type\":\"lease_acquire\",\"holder\":\"ctl-1\",\"ttl_ms\":60000}");
+      assertEquals("lease_held", controller.expect("error").get("code").asText(), "one lease for both kinds of driver");
+      manager.send("{\"type\":\"action\",\"action_id\":\"m-1\",\"epoch\":1,\"payload\":{\"key\":\"go\"}}");
+      assertEquals("pending", manager.expect("action_accepted").get("status").asText());
+      JsonNode action = host.expect("message");
+      assertEquals("m-1", action.get("meta").get("action_id").asText());
+      assertEquals("manager", action.get("from").asText());
+      host.send("{\"type\":\"ack\",\"action_id\":\"m-1\"}");
+      host.expect("ack_accepted");
+      assertEquals("m-1", manager.expect("message").get("meta").get("action_id").asText());
+    }
+  }
+
+  @Test
   void inFlightActionsAreBoundedAndPendingOnesAreRedeliveredToAReattachingHost() throws Exception {
     String id = hostId();
     try (BusClient ctl = attach(id, Role.CONTROLLER)) {
