@@ -34,6 +34,7 @@ export const api = {
   drain: (node, reason) => call('POST', `/v1/admin/nodes/${encodeURIComponent(node)}/drain`, { reason }),
   session: (id) => call('GET', `/v1/admin/sessions/${encodeURIComponent(id)}`),
   host: (id) => call('GET', `/v1/admin/hosts/${encodeURIComponent(id)}`),
+  guardrails: (limit) => call('GET', `/v1/admin/guardrails?limit=${limit}`),
 };
 
 /**

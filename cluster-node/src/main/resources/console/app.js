@@ -3,8 +3,10 @@ import { h, $, replace, kv, uptime, hostPort } from './dom.js';
 import { api, token, stream, ApiError } from './api.js';
 import { Rates } from './charts.js';
 import { clusterMap } from './map.js';
+import { Guardrails } from './guardrails.js';
 
 const rates = new Rates();
+const guardrails = new Guardrails();
 let running = false;
 let generation = 0;
 let intervalMs = 2000;
@@ -30,6 +32,7 @@ function showLogin(message) {
   $('login').hidden = false;
   $('sign-out').hidden = true;
   $('where').textContent = '';
+  guardrails.reset();
   banner(null);
   setStatus('idle', 'signed out');
   $('login-error').textContent = message ?? '';
@@ -75,6 +78,10 @@ async function loop(gen) {
           if (gen !== generation) return;
           attempt = 0;
           render(snap);
+          guardrails.refresh(() => running && gen === generation, () => {
+            token.clear();
+            showLogin('The node no longer accepts this token (401 unauthorized). Sign in again.');
+          });
         },
       });
     } catch (e) {

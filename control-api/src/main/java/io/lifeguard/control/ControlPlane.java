@@ -3,6 +3,7 @@ package io.lifeguard.control;
 import io.lettuce.core.RedisClient;
 import io.lifeguard.control.auth.BearerCredentials;
 import io.lifeguard.control.entitlement.EntitlementVerifier;
+import io.lifeguard.control.guardrail.CohortCounters;
 import io.lifeguard.control.guardrail.Guardrail;
 import io.lifeguard.control.killswitch.KillSwitch;
 import io.lifeguard.control.token.SigningKeys;
@@ -22,8 +23,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The control plane of one node: token minting, entitlement checks, guardrail counters and the
  * shared kill switch. The relay reads {@link #verificationKeys()}, {@link #fallbackPaused()} and
- * {@link #requireEntitlement()}; the HTTP edge calls {@link #tokens()}, {@link #killSwitch()} and
- * {@link #guardrail()}. Start with {@link #start}, stop with {@link #close()}.
+ * {@link #requireEntitlement()}; the HTTP edge calls {@link #tokens()}, {@link #killSwitch()},
+ * {@link #guardrail()} and {@link #cohortCounters()}. Start with {@link #start}, stop with {@link #close()}.
  */
 public final class ControlPlane implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ControlPlane.class);
@@ -36,6 +37,7 @@ public final class ControlPlane implements AutoCloseable {
   private final RedisLink redis;
   private final KillSwitch killSwitch;
   private final Guardrail guardrail;
+  private final CohortCounters cohortCounters;
   private final ControlMetrics metrics;
   private final TokenService tokens;
   private final ScheduledExecutorService poller;
@@ -79,6 +81,7 @@ public final class ControlPlane implements AutoCloseable {
     this.killSwitch = new KillSwitch(redis, clock, settings.nodeName(), settings.fallbackPausedAtStart(), commandTimeout);
     holder[0] = killSwitch;
     this.guardrail = new Guardrail(redis, clock, settings.guardrail());
+    this.cohortCounters = new CohortCounters(redis, guardrail);
     this.metrics = new ControlMetrics(registry, killSwitch::paused, redis::reachable);
     this.blocking = Executors.newFixedThreadPool(2, daemon("lifeguard-control-entitlement"));
     this.tokens = new TokenService(new TokenSigner(keys.signingKey()), ttl, killSwitch, entitlements, guardrail,
@@ -138,6 +141,11 @@ public final class ControlPlane implements AutoCloseable {
 
   public Guardrail guardrail() {
     return guardrail;
+  }
+
+  /** Reads the current hour's per-cohort guardrail counters for the admin API. */
+  public CohortCounters cohortCounters() {
+    return cohortCounters;
   }
 
   public ControlMetrics metrics() {

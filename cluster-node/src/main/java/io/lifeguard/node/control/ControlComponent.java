@@ -27,7 +27,8 @@ public final class ControlComponent {
 
   private ControlComponent(ControlPlane plane) {
     this.plane = plane;
-    this.routes = Directives.concat(new TokenRoutes(plane).routes(), new AdminRoutes(plane).routes());
+    this.routes = Directives.concat(new TokenRoutes(plane).routes(), new AdminRoutes(plane).routes(),
+        new GuardrailRoutes(plane).routes());
   }
 
   /**

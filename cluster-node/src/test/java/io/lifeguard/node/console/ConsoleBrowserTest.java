@@ -35,7 +35,8 @@ import org.junit.jupiter.api.Test;
  * second node's {@code /console/}. Signs in (a wrong token is refused with a message), sees both
  * members, sees sessions and the live handshake counter change when a relay client connects,
  * drills into the session, pauses fallback through the confirmation dialog and sees the token API
- * refuse with 403 {@code fallback_paused}, resumes, writes {@code docs/console.png}, then stops
+ * refuse with 403 {@code fallback_paused}, resumes, sees the issued token in the per-cohort
+ * guardrail table, writes {@code docs/console.png}, then stops
  * the node serving the page and checks the page says so and recovers when a node comes back on
  * the same port.
  */
@@ -150,6 +151,12 @@ class ConsoleBrowserTest {
     assertEquals(200, tokenRequest(second).statusCode());
     browser.awaitTrue("document.querySelector('#chart-tokens .total').textContent === 'total 2' && "
         + "document.querySelector('#chart-tokens .extra').textContent === '1 refused while paused'", "token requests counted", Duration.ofSeconds(10));
+    // The issued token counts in Redis for its cohort (the refused ones do not): 1 / max(0, 200) = 0.5%, not above.
+    browser.awaitTrue("(() => { const r = document.querySelector('#cohorts tr[data-cohort=\"console-test\"]');"
+        + " return r !== null && r.cells[1].textContent === '0' && r.cells[2].textContent === '1'"
+        + " && r.cells[3].textContent === '0.50%' && r.cells[4].textContent === 'ok'; })()",
+        "the guardrail table shows the cohort's one activation", Duration.ofSeconds(15));
+    assertTrue(browser.text("#cohorts-hour").contains("threshold 0.50%"), browser.text("#cohorts-hour"));
 
     // Into target/ on every run; refresh the README's picture with -Dlifeguard.screenshot=docs.
     Path module = Path.of(System.getProperty("user.dir")).toAbsolutePath();

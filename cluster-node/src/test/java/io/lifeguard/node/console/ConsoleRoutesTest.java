@@ -66,7 +66,7 @@ class ConsoleRoutesTest {
     assertEquals("nosniff", index.headers().firstValue("X-Content-Type-Options").orElse(""));
     for (var file : Map.of("app.js", "text/javascript; charset=UTF-8", "api.js", "text/javascript; charset=UTF-8",
         "charts.js", "text/javascript; charset=UTF-8", "map.js", "text/javascript; charset=UTF-8",
-        "dom.js", "text/javascript; charset=UTF-8", "style.css", "text/css; charset=UTF-8", "index.html", "text/html; charset=UTF-8").entrySet()) {
+        "dom.js", "text/javascript; charset=UTF-8", "guardrails.js", "text/javascript; charset=UTF-8", "style.css", "text/css; charset=UTF-8", "index.html", "text/html; charset=UTF-8").entrySet()) {
       HttpResponse<String> r = send("/console/" + file.getKey(), null);
       assertEquals(200, r.statusCode(), file.getKey());
       assertEquals(file.getValue(), r.headers().firstValue("Content-Type").orElse(""), file.getKey());

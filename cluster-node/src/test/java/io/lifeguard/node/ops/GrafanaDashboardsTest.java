@@ -62,7 +62,8 @@ class GrafanaDashboardsTest {
     for (String topic : List.of("lifeguard:fallback_activation_ratio:1h", "lifeguard_sessions_active",
         "lifeguard_connections_active", "lifeguard_bytes_forwarded_total", "lifeguard_flow_control_drops_total",
         "lifeguard_bridge_message_latency_seconds", "lifeguard_message_size_bytes", "lifeguard_handshakes_total",
-        "lifeguard_cluster_members")) {
+        "lifeguard_cluster_members", "lifeguard:process_cpu_limit_ratio:rate5m", "jvm_memory_used_bytes",
+        "process_open_fds", "jvm_gc_collection_seconds")) {
       assertTrue(used.contains(topic), "no panel shows " + topic);
     }
   }

@@ -5,8 +5,10 @@ import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lifeguard.control.ControlSettings;
 import io.lifeguard.control.RedisLink;
 import java.time.Clock;
+import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -63,7 +65,35 @@ public final class Guardrail {
 
   /** The bucket key for a cohort at the current hour. */
   public String bucket(String cohort) {
-    return "fallback:cohort:" + cohort + ":" + HOUR.format(clock.instant());
+    return "fallback:cohort:" + cohort + ":" + hour();
+  }
+
+  /** The current bucket's suffix, {@code yyyy-MM-dd-HH} in UTC. */
+  public String hour() {
+    return HOUR.format(clock.instant());
+  }
+
+  /** The start of the current bucket's hour. */
+  public Instant hourStart() {
+    return clock.instant().truncatedTo(ChronoUnit.HOURS);
+  }
+
+  /** The ratio judged: {@code activations / max(sessions, minSessions)}. */
+  public double ratio(long sessions, long activations) {
+    return (double) activations / Math.max(sessions, settings.minSessions());
+  }
+
+  /** Whether a judged ratio is a soft breach (strictly above the threshold). */
+  public boolean breached(double ratio) {
+    return ratio > settings.threshold();
+  }
+
+  public double threshold() {
+    return settings.threshold();
+  }
+
+  public long minSessions() {
+    return settings.minSessions();
   }
 
   /** Adds started sessions; fails when Redis does. */
@@ -79,8 +109,7 @@ public final class Guardrail {
   }
 
   Verdict judge(String cohort, Counts counts) {
-    double ratio = (double) counts.activations() / Math.max(counts.sessions(), settings.minSessions());
-    if (ratio <= settings.threshold()) return Verdict.OK;
+    if (!breached(ratio(counts.sessions(), counts.activations()))) return Verdict.OK;
     log.warn("event=guardrail_soft_breach cohort={} bucket={} activations={} sessions={} ratio={} threshold={}",
         cohort, counts.bucket(), counts.activations(), counts.sessions(),
         counts.sessions() == 0 ? "inf" : String.format("%.4f", (double) counts.activations() / counts.sessions()),
