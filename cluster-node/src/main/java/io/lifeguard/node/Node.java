@@ -61,6 +61,7 @@ public final class Node {
           HostManager.init(system, settings, metrics, control.plane().verificationKeys()),
           // Last: /{agent_id}/ws/{session_id} is generic and must not shadow the routes above.
           bridge));
+      control.startMutualTls(system, readiness);
       HttpServer.start(system, settings, routes, readiness);
       return Behaviors.empty();
     });

@@ -13,7 +13,8 @@ import java.util.function.BooleanSupplier;
 public final class ControlMetrics {
   /** Outcome labels of {@code lifeguard_token_requests_total}. */
   public enum Outcome {
-    ISSUED, PAUSED, ENTITLEMENT_DENIED, INVALID_SESSION, BAD_REQUEST, UNAUTHORIZED, ERROR;
+    ISSUED, PAUSED, ENTITLEMENT_DENIED, INVALID_SESSION, BAD_REQUEST, UNAUTHORIZED, MTLS_REQUIRED,
+    CERTIFICATE_MISMATCH, ERROR;
 
     final String label = name().toLowerCase(java.util.Locale.ROOT);
   }

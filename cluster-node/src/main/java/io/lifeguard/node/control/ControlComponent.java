@@ -6,10 +6,12 @@ import io.lifeguard.control.ControlSettings;
 import io.lifeguard.node.NodeInfo;
 import io.lifeguard.node.config.InvalidSettingException;
 import io.lifeguard.node.config.NodeSettings;
+import io.lifeguard.node.health.Readiness;
 import io.lifeguard.node.metrics.NodeMetrics;
 import io.lifeguard.node.redis.NodeRedis;
 import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
+import javax.net.ssl.SSLContext;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -19,15 +21,23 @@ import org.apache.pekko.http.javadsl.server.Route;
 /**
  * The control plane inside a node: builds {@link ControlPlane} from {@code lifeguard.tokens} and
  * {@code lifeguard.control}, adds {@code fallback_paused} and {@code control_plane_redis} to
- * /healthz, stops it in CoordinatedShutdown, and exposes its routes. The relay takes {@link #plane()}.
+ * /healthz, stops it in CoordinatedShutdown, and exposes its routes for the plain HTTP port. With
+ * {@code lifeguard.control.mtls.enabled} it also runs the mutual-TLS listener, which serves the
+ * service-facing token routes only (the admin API stays on the plain port with admin bearers).
+ * The relay takes {@link #plane()}.
  */
 public final class ControlComponent {
   private final ControlPlane plane;
+  private final MutualTlsSettings mutualTls;
+  private final SSLContext tlsContext;
   private final Route routes;
 
-  private ControlComponent(ControlPlane plane) {
+  private ControlComponent(ControlPlane plane, MutualTlsSettings mutualTls, SSLContext tlsContext) {
     this.plane = plane;
-    this.routes = Directives.concat(new TokenRoutes(plane).routes(), new AdminRoutes(plane).routes(),
+    this.mutualTls = mutualTls;
+    this.tlsContext = tlsContext;
+    ServiceChannel plain = new ServiceChannel.Plain(mutualTls.requireOnPlainPort());
+    this.routes = Directives.concat(new TokenRoutes(plane, plain).routes(), new AdminRoutes(plane).routes(),
         new GuardrailRoutes(plane).routes());
   }
 
@@ -39,6 +49,9 @@ public final class ControlComponent {
   public static ControlComponent init(
       ActorSystem<?> system, NodeSettings settings, Config config, NodeRedis redis, NodeMetrics metrics, NodeInfo info) {
     ControlSettings controlSettings = ControlConfig.settings(config, settings);
+    MutualTlsSettings mutualTls = MutualTlsSettings.create(config, settings);
+    // Before the plane starts, so a bad store leaves nothing running to stop.
+    SSLContext tlsContext = mutualTls.enabled() ? MutualTlsContext.load(mutualTls) : null;
     ControlPlane plane;
     try {
       plane = ControlPlane.start(controlSettings, redis.client().orElse(null), metrics.registry(), Clock.systemUTC());
@@ -54,7 +67,7 @@ public final class ControlComponent {
       plane.close();
       return CompletableFuture.completedFuture(Done.getInstance());
     });
-    return new ControlComponent(plane);
+    return new ControlComponent(plane, mutualTls, tlsContext);
   }
 
   /** Reads the configuration from the actor system's settings. */
@@ -66,7 +79,15 @@ public final class ControlComponent {
     return plane;
   }
 
+  /** The routes for the plain HTTP port. */
   public Route routes() {
     return routes;
+  }
+
+  /** Binds the mutual-TLS listener when it is enabled; call before the plain port binds so /ready waits for both. */
+  public void startMutualTls(ActorSystem<?> system, Readiness readiness) {
+    if (!mutualTls.enabled()) return;
+    Route service = new TokenRoutes(plane, new ServiceChannel.MutualTls(mutualTls.bindSubject())).routes();
+    MutualTlsServer.start(system, mutualTls, tlsContext, service, readiness);
   }
 }

@@ -79,11 +79,13 @@ public final class ControlConfig {
   }
 
   /**
-   * Checks the settings and loads the signing keys without starting anything, so {@code Main} can
-   * exit with the offending key's name before the actor system starts.
+   * Checks the settings, loads the signing keys and opens the mutual-TLS stores without starting
+   * anything, so {@code Main} can exit with the offending key's name before the actor system starts.
    */
   public static ControlSettings preflight(Config config, NodeSettings node) {
     ControlSettings settings = settings(config, node);
+    MutualTlsSettings mutualTls = MutualTlsSettings.create(config, node);
+    if (mutualTls.enabled()) MutualTlsContext.load(mutualTls);
     ControlSettings.Tokens tokens = settings.tokens();
     // Without a configured key a development node generates one in ControlPlane; nothing to check.
     if (!settings.production() && tokens.signingJwk().isEmpty() && tokens.signingJwkFile().isEmpty()

@@ -26,7 +26,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The service-facing token API: {@code POST /v1/fallback/token}, {@code POST /v1/fallback/sessions}
- * and the public key set at {@code GET /.well-known/lifeguard/jwks.json}.
+ * and the public key set at {@code GET /.well-known/lifeguard/jwks.json}. The {@link ServiceChannel}
+ * says which listener serves these routes and what it demands of callers beyond the bearer
+ * credential (403 {@code mtls_required} on the plain port, 403 {@code certificate_mismatch} on the
+ * mTLS port); the public key set is never refused.
  */
 public final class TokenRoutes extends AllDirectives {
   private static final Logger log = LoggerFactory.getLogger(TokenRoutes.class);
@@ -34,9 +37,11 @@ public final class TokenRoutes extends AllDirectives {
   private static final long MAX_SESSIONS_PER_REPORT = 100_000;
 
   private final ControlPlane plane;
+  private final ServiceChannel channel;
 
-  public TokenRoutes(ControlPlane plane) {
+  TokenRoutes(ControlPlane plane, ServiceChannel channel) {
     this.plane = plane;
+    this.channel = channel;
   }
 
   public Route routes() {
@@ -67,13 +72,32 @@ public final class TokenRoutes extends AllDirectives {
         .addHeader(RawHeader.create("Cache-Control", "public, max-age=60"));
   }
 
-  private CompletionStage<HttpResponse> token(HttpRequest request, Materializer materializer) {
-    Optional<String> caller = HttpEdge.authenticate(request, plane.serviceCredentials());
-    if (caller.isEmpty()) {
-      request.discardEntityBytes(materializer);
-      plane.metrics().request(Outcome.UNAUTHORIZED);
-      return CompletableFuture.completedFuture(HttpEdge.unauthorized(REALM));
+  /** Who is calling, or the answer that refuses the call (counted when {@code counted}). */
+  private sealed interface Caller {
+    record Known(String id) implements Caller {}
+
+    record Refused(HttpResponse response) implements Caller {}
+  }
+
+  private Caller identify(HttpRequest request, Materializer materializer, boolean counted) {
+    Optional<ServiceChannel.Refusal> refusal = channel.admit(request);
+    Optional<String> id = Optional.empty();
+    if (refusal.isEmpty()) {
+      id = HttpEdge.authenticate(request, plane.serviceCredentials());
+      refusal = id.isEmpty()
+          ? Optional.of(new ServiceChannel.Refusal(Outcome.UNAUTHORIZED, HttpEdge.unauthorized(REALM)))
+          : channel.bind(request, id.get());
     }
+    if (refusal.isEmpty()) return new Caller.Known(id.get());
+    request.discardEntityBytes(materializer);
+    if (counted) plane.metrics().request(refusal.get().outcome());
+    return new Caller.Refused(refusal.get().response());
+  }
+
+  private CompletionStage<HttpResponse> token(HttpRequest request, Materializer materializer) {
+    Caller identified = identify(request, materializer, true);
+    if (identified instanceof Caller.Refused refused) return CompletableFuture.completedFuture(refused.response());
+    String caller = ((Caller.Known) identified).id();
     return HttpEdge.readJson(request, materializer).thenCompose(body -> {
       TokenRequest parsed;
       try {
@@ -82,7 +106,7 @@ public final class TokenRoutes extends AllDirectives {
         plane.metrics().request(refusal.outcome);
         return CompletableFuture.completedFuture(refusal.response);
       }
-      return plane.tokens().issue(parsed, caller.get()).thenApply(TokenRoutes::answer);
+      return plane.tokens().issue(parsed, caller).thenApply(TokenRoutes::answer);
     });
   }
 
@@ -126,9 +150,8 @@ public final class TokenRoutes extends AllDirectives {
   }
 
   private CompletionStage<HttpResponse> sessions(HttpRequest request, Materializer materializer) {
-    if (HttpEdge.authenticate(request, plane.serviceCredentials()).isEmpty()) {
-      request.discardEntityBytes(materializer);
-      return CompletableFuture.completedFuture(HttpEdge.unauthorized(REALM));
+    if (identify(request, materializer, false) instanceof Caller.Refused refused) {
+      return CompletableFuture.completedFuture(refused.response());
     }
     return HttpEdge.readJson(request, materializer).thenCompose(body -> {
       String cohort;

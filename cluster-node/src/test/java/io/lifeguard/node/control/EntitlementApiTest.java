@@ -11,20 +11,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.RSASSASigner;
-import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
-import com.sun.net.httpserver.HttpServer;
 import io.lifeguard.node.config.InvalidSettingException;
 import io.lifeguard.node.config.NodeConfig;
+import io.lifeguard.control.testing.JwksServer;
 import io.lifeguard.control.testing.RedisServerProcess;
 import io.lifeguard.node.testing.TestNode;
 import io.lifeguard.protocol.FeatureBits;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Date;
 import java.util.List;
@@ -35,7 +32,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-/** A node that requires entitlement proofs, verified against a JWKS served by a JDK HttpServer. */
+/** A node that requires entitlement proofs, verified against a JWKS served by {@link JwksServer}. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class EntitlementApiTest {
   private static final String ISSUER = "https://idp.test/";
@@ -43,29 +40,22 @@ class EntitlementApiTest {
   private static final String SERVICE = "svc-" + UUID.randomUUID();
 
   private RSAKey idpKey;
-  private HttpServer idp;
+  private final OctetKeyPair edKey = JwksServer.ed25519Key("idp-ed");
+  private JwksServer idp;
   private RedisServerProcess redisServer;
   private TestNode node;
 
   @BeforeAll
   void start() throws Exception {
     idpKey = new RSAKeyGenerator(2048).keyID("idp-1").generate();
-    idp = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    byte[] jwks = new JWKSet(idpKey).toPublicJWKSet().toString().getBytes(StandardCharsets.UTF_8);
-    idp.createContext("/jwks.json", exchange -> {
-      exchange.getResponseHeaders().add("Content-Type", "application/json");
-      exchange.sendResponseHeaders(200, jwks.length);
-      try (var out = exchange.getResponseBody()) {
-        out.write(jwks);
-      }
-    });
-    idp.start();
+    // An identity provider publishing an RSA key and an Ed25519 (OKP) key side by side.
+    idp = JwksServer.start(idpKey, edKey);
     redisServer = RedisServerProcess.start();
     node = TestNode.start(Map.of(
         "lifeguard.redis.url", redisServer.url(),
         "lifeguard.control.service-tokens", SERVICE,
         "lifeguard.control.require-entitlement", "1",
-        "lifeguard.control.entitlement.jwks-url", "http://127.0.0.1:" + idp.getAddress().getPort() + "/jwks.json",
+        "lifeguard.control.entitlement.jwks-url", idp.url().toString(),
         "lifeguard.control.entitlement.issuer", ISSUER,
         "lifeguard.control.entitlement.audience", AUDIENCE)).awaitReady();
   }
@@ -73,7 +63,7 @@ class EntitlementApiTest {
   @AfterAll
   void stop() {
     if (node != null) node.close();
-    if (idp != null) idp.stop(0);
+    if (idp != null) idp.close();
     redisServer.close();
   }
 
@@ -92,6 +82,13 @@ class EntitlementApiTest {
   @Test
   void aVerifiedProofWithTheEntitlementGetsAFallbackAuthorizedToken() throws Exception {
     var response = request(proof(idpKey, AUDIENCE, Instant.now().plusSeconds(300), List.of("fallback_ws", "other")));
+    assertEquals(200, response.statusCode(), response.body());
+    assertTrue(FeatureBits.has(json(response).get("feature_bits").asLong(), FeatureBits.FALLBACK_AUTHORIZED));
+  }
+
+  @Test
+  void anEd25519SignedProofIsAcceptedToo() throws Exception {
+    var response = request(JwksServer.proof(edKey, ISSUER, AUDIENCE, Instant.now().plusSeconds(300), List.of("fallback_ws")));
     assertEquals(200, response.statusCode(), response.body());
     assertTrue(FeatureBits.has(json(response).get("feature_bits").asLong(), FeatureBits.FALLBACK_AUTHORIZED));
   }

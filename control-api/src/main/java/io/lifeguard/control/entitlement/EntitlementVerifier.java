@@ -5,7 +5,6 @@ import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
 import com.nimbusds.jose.proc.BadJOSEException;
-import com.nimbusds.jose.proc.JWSVerificationKeySelector;
 import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jose.util.DefaultResourceRetriever;
 import com.nimbusds.jwt.JWTClaimsSet;
@@ -21,7 +20,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Verifies entitlement proofs: JWTs from the identity provider, checked against its published JWKS
+ * Verifies entitlement proofs: JWTs from the identity provider (RS256/384/512, PS256, ES256/384,
+ * EdDSA with Ed25519), checked against its published JWKS
  * (fetched over HTTP, cached for {@code cache-ttl}, re-fetched when a proof names an unknown kid,
  * at most twice per {@code refresh-min-interval}). Signature, issuer, audience, expiry and the
  * entitlement claim must all hold. Thread-safe; {@link #verify} may block on a key fetch, so call it
@@ -32,7 +32,8 @@ public final class EntitlementVerifier {
   private static final int MAX_PROOF_CHARS = 8192;
   private static final Set<JWSAlgorithm> ALGORITHMS =
       Set.of(JWSAlgorithm.RS256, JWSAlgorithm.RS384, JWSAlgorithm.RS512,
-          JWSAlgorithm.PS256, JWSAlgorithm.ES256, JWSAlgorithm.ES384);
+          JWSAlgorithm.PS256, JWSAlgorithm.ES256, JWSAlgorithm.ES384,
+          JWSAlgorithm.EdDSA, JWSAlgorithm.Ed25519);
 
   /** Outcome of one proof. */
   public sealed interface Verdict {
@@ -58,7 +59,8 @@ public final class EntitlementVerifier {
     } catch (MalformedURLException | IllegalArgumentException e) {
       throw new IllegalArgumentException("lifeguard.control.entitlement.jwks-url: " + e.getMessage(), e);
     }
-    processor.setJWSKeySelector(new JWSVerificationKeySelector<>(ALGORITHMS, keys));
+    processor.setJWSKeySelector(new EntitlementKeySelector(ALGORITHMS, keys));
+    processor.setJWSVerifierFactory(new EntitlementVerifierFactory());
     DefaultJWTClaimsVerifier<SecurityContext> claims =
         new DefaultJWTClaimsVerifier<>(
             settings.audience(),

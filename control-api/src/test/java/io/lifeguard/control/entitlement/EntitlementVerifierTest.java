@@ -4,7 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.Ed25519Signer;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
 import io.lifeguard.control.ControlSettings;
 import io.lifeguard.control.testing.JwksServer;
 import io.lifeguard.control.testing.Settings;
@@ -59,6 +67,50 @@ class EntitlementVerifierTest {
         Instant.now().plusSeconds(600), List.of("something_else"))), "fallback_ws");
     assertDenied(verifier.verify("not-a-jwt"), "not a signed JWT");
     assertDenied(verifier.verify(null), "missing");
+  }
+
+  @Test
+  void ed25519AndEcProofsAreGrantedBesideRsaOnes() {
+    OctetKeyPair edKey = JwksServer.ed25519Key("idp-ed");
+    ECKey ecKey = JwksServer.ecKey("idp-ec");
+    jwks.publish(idpKey, edKey, ecKey);
+    assertEquals("user-1", assertInstanceOf(EntitlementVerifier.Verdict.Granted.class,
+        verifier.verify(JwksServer.validProof(edKey))).subject());
+    assertInstanceOf(EntitlementVerifier.Verdict.Granted.class, verifier.verify(JwksServer.validProof(ecKey)));
+    assertInstanceOf(EntitlementVerifier.Verdict.Granted.class, verifier.verify(JwksServer.validProof(idpKey)));
+    assertInstanceOf(EntitlementVerifier.Verdict.Granted.class, verifier.verify(signedAs(JWSAlgorithm.Ed25519, edKey)),
+        "RFC 9864's fully specified name for the same signature");
+  }
+
+  @Test
+  void forgedOrExpiredEd25519ProofsAreDenied() {
+    OctetKeyPair edKey = JwksServer.ed25519Key("idp-ed");
+    jwks.publish(idpKey, edKey);
+    assertDenied(verifier.verify(JwksServer.validProof(JwksServer.ed25519Key("idp-ed"))), "refused");
+    assertDenied(verifier.verify(JwksServer.proof(edKey, JwksServer.ISSUER, JwksServer.AUDIENCE,
+        Instant.now().minusSeconds(120), List.of("fallback_ws"))), "xpired");
+    assertDenied(verifier.verify(JwksServer.proof(edKey, JwksServer.ISSUER, JwksServer.AUDIENCE,
+        Instant.now().plusSeconds(600), List.of("something_else"))), "fallback_ws");
+    // An EdDSA header naming the RSA key's kid finds no Ed25519 key: refused, not an exception.
+    assertDenied(verifier.verify(signedAs(JWSAlgorithm.EdDSA, new OctetKeyPair.Builder(edKey).keyID("idp-1").build())),
+        "refused");
+  }
+
+  private static String signedAs(JWSAlgorithm algorithm, OctetKeyPair key) {
+    JWTClaimsSet claims = new JWTClaimsSet.Builder()
+        .issuer(JwksServer.ISSUER)
+        .audience(JwksServer.AUDIENCE)
+        .subject("user-1")
+        .expirationTime(java.util.Date.from(Instant.now().plusSeconds(600)))
+        .claim("entitlements", List.of("fallback_ws"))
+        .build();
+    SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(algorithm).keyID(key.getKeyID()).build(), claims);
+    try {
+      jwt.sign(new Ed25519Signer(key));
+    } catch (JOSEException e) {
+      throw new IllegalStateException(e);
+    }
+    return jwt.serialize();
   }
 
   @Test
