@@ -5,6 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import io.lifeguard.node.admin.AdminSettings;
+import io.lifeguard.node.config.NodeSettings;
 import io.lifeguard.node.testing.RequiredTools;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -91,11 +96,26 @@ class KubernetesManifestsTest {
 
   @Test
   void bootstrapUsesTheKubernetesApiWithThePodLabel() {
+    // Resolve the ConfigMap's HOCON the way the node does with -Dconfig.file, then read what the
+    // node reads: a file that only looked right once left every pod forming a cluster of its own.
     String conf = get("ConfigMap/lifeguard-config").get("data").get("kubernetes.conf").asText();
-    assertTrue(conf.contains("discovery-method = kubernetes-api"), conf);
-    assertTrue(conf.contains("pod-label-selector = \"app=%s\""), conf);
-    assertTrue(conf.contains("service-name = \"lifeguard\""), conf);
-    assertTrue(conf.contains("include classpath(\"application\")"), conf);
+    Config config = ConfigFactory.parseString(conf, ConfigParseOptions.defaults()
+            .setClassLoader(getClass().getClassLoader()).setAllowMissing(false))
+        .withFallback(ConfigFactory.defaultReference()).resolve();
+    assertTrue(config.getBoolean("lifeguard.cluster.bootstrap"), "bootstrap on: no self-join");
+    assertEquals(List.of(), NodeSettings.create(config).cluster().seedNodes(), "no static seeds");
+    assertTrue(AdminSettings.create(config).bootstrap(), "the node starts ClusterBootstrap");
+    String discovery = "pekko.management.cluster.bootstrap.contact-point-discovery.";
+    assertEquals("kubernetes-api", config.getString(discovery + "discovery-method"));
+    assertEquals("lifeguard", config.getString(discovery + "service-name"));
+    assertEquals(3, config.getInt(discovery + "required-contact-point-nr"));
+    assertEquals("app=%s", config.getString("pekko.discovery.kubernetes-api.pod-label-selector"));
+    assertEquals("management", config.getString("pekko.discovery.kubernetes-api.pod-port-name"));
+    assertEquals(8558, config.getInt("pekko.management.http.port"));
+    JsonNode ports = get("Deployment/lifeguard").get("spec").get("template").get("spec").get("containers").get(0).get("ports");
+    boolean named = false;
+    for (JsonNode port : ports) named |= "management".equals(port.get("name").asText()) && port.get("containerPort").asInt() == 8558;
+    assertTrue(named, "the container exposes the port discovery looks for by name: " + ports);
   }
 
   @Test
