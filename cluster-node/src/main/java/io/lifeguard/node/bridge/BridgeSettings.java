@@ -1,10 +1,13 @@
 package io.lifeguard.node.bridge;
 
+import static io.lifeguard.node.config.SettingsReader.positiveBytes;
+import static io.lifeguard.node.config.SettingsReader.positiveDuration;
+import static io.lifeguard.node.config.SettingsReader.positiveInt;
+import static io.lifeguard.node.config.SettingsReader.read;
+
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigException;
 import io.lifeguard.node.config.InvalidSettingException;
 import java.time.Duration;
-import java.util.function.Supplier;
 
 /**
  * The bridge's settings ({@code lifeguard.bridge.*}), read and validated once when the bridge
@@ -37,54 +40,27 @@ public record BridgeSettings(
 
   /** Reads {@code lifeguard.bridge.*}; throws {@link InvalidSettingException} naming the bad key. */
   public static BridgeSettings create(Config config) {
-    long maxMessage = positiveBytes(config, "max-message-size");
+    long maxMessage = positiveBytes(config, ROOT + "max-message-size");
     if (maxMessage > 16L * 1024 * 1024) {
       throw new InvalidSettingException(ROOT + "max-message-size", "must be at most 16MiB");
     }
-    long sendBuffer = positiveBytes(config, "send-buffer-size");
+    long sendBuffer = positiveBytes(config, ROOT + "send-buffer-size");
     if (sendBuffer < maxMessage) {
       throw new InvalidSettingException(ROOT + "send-buffer-size", "must be at least max-message-size");
     }
-    double rate = read("connections-per-second", () -> config.getDouble(ROOT + "connections-per-second"));
+    double rate = read(ROOT + "connections-per-second", () -> config.getDouble(ROOT + "connections-per-second"));
     if (!(rate > 0)) throw new InvalidSettingException(ROOT + "connections-per-second", "must be positive");
     return new BridgeSettings(
         (int) maxMessage,
         sendBuffer,
-        positive(config, "idle-timeout"),
-        positive(config, "handshake-timeout"),
-        positive(config, "publish-timeout"),
-        positiveInt(config, "max-connections"),
+        positiveDuration(config, ROOT + "idle-timeout"),
+        positiveDuration(config, ROOT + "handshake-timeout"),
+        positiveDuration(config, ROOT + "publish-timeout"),
+        positiveInt(config, ROOT + "max-connections"),
         rate,
-        positiveInt(config, "connection-burst"),
-        positive(config, "shutdown-timeout"),
-        positive(config, "close-timeout"));
+        positiveInt(config, ROOT + "connection-burst"),
+        positiveDuration(config, ROOT + "shutdown-timeout"),
+        positiveDuration(config, ROOT + "close-timeout"));
   }
 
-  private static <T> T read(String key, Supplier<T> reader) {
-    try {
-      return reader.get();
-    } catch (ConfigException.Missing e) {
-      throw new InvalidSettingException(ROOT + key, "missing");
-    } catch (ConfigException e) {
-      throw new InvalidSettingException(ROOT + key, e.getMessage());
-    }
-  }
-
-  private static Duration positive(Config config, String key) {
-    Duration value = read(key, () -> config.getDuration(ROOT + key));
-    if (value.isNegative() || value.isZero()) throw new InvalidSettingException(ROOT + key, "must be positive");
-    return value;
-  }
-
-  private static long positiveBytes(Config config, String key) {
-    long value = read(key, () -> config.getBytes(ROOT + key));
-    if (value <= 0) throw new InvalidSettingException(ROOT + key, "must be positive");
-    return value;
-  }
-
-  private static int positiveInt(Config config, String key) {
-    int value = read(key, () -> config.getInt(ROOT + key));
-    if (value <= 0) throw new InvalidSettingException(ROOT + key, "must be positive");
-    return value;
-  }
 }

@@ -1,7 +1,13 @@
 package io.lifeguard.node.config;
 
+import static io.lifeguard.node.config.SettingsReader.bool;
+import static io.lifeguard.node.config.SettingsReader.port;
+import static io.lifeguard.node.config.SettingsReader.positiveDuration;
+import static io.lifeguard.node.config.SettingsReader.read;
+import static io.lifeguard.node.config.SettingsReader.required;
+import static io.lifeguard.node.config.SettingsReader.string;
+
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,7 +16,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.function.Supplier;
 
 /**
  * The node's settings, read and validated once at start-up. Actors and routes receive this record;
@@ -47,23 +52,23 @@ public record NodeSettings(
 
   /** Reads {@code lifeguard.*}; throws {@link InvalidSettingException} naming the first bad key. */
   public static NodeSettings create(Config config) {
-    Path dataDir = Path.of(string(config, "lifeguard.data-dir", true));
-    String clusterHost = string(config, "lifeguard.cluster.host", true);
+    Path dataDir = Path.of(required(config, "lifeguard.data-dir"));
+    String clusterHost = required(config, "lifeguard.cluster.host");
     int clusterPort = port(config, "lifeguard.cluster.port");
-    String nodeName = string(config, "lifeguard.node-name", false);
+    String nodeName = string(config, "lifeguard.node-name");
     if (nodeName.isEmpty()) nodeName = clusterHost + ":" + clusterPort;
 
-    String jdbcUrl = string(config, "lifeguard.jdbc.url", false);
+    String jdbcUrl = string(config, "lifeguard.jdbc.url");
     boolean embedded = jdbcUrl.isEmpty();
     if (embedded) {
       jdbcUrl = "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("journal") + ";DB_CLOSE_ON_EXIT=FALSE";
     } else if (!jdbcUrl.startsWith("jdbc:h2:") && !jdbcUrl.startsWith("jdbc:postgresql:")) {
       throw new InvalidSettingException("lifeguard.jdbc.url", "'" + jdbcUrl + "' is neither jdbc:h2: nor jdbc:postgresql:");
     }
-    String jdbcUser = string(config, "lifeguard.jdbc.user", false);
+    String jdbcUser = string(config, "lifeguard.jdbc.user");
     if (jdbcUser.isEmpty() && jdbcUrl.startsWith("jdbc:h2:")) jdbcUser = "sa";
 
-    String redisUrl = string(config, "lifeguard.redis.url", false);
+    String redisUrl = string(config, "lifeguard.redis.url");
     if (!redisUrl.isEmpty()) {
       try {
         URI uri = URI.create(redisUrl);
@@ -79,18 +84,18 @@ public record NodeSettings(
         bool(config, "lifeguard.production"),
         nodeName,
         dataDir,
-        positive(config, "lifeguard.ask-timeout"),
-        new Http(string(config, "lifeguard.http.host", true), port(config, "lifeguard.http.port")),
-        new Redis(redisUrl, positive(config, "lifeguard.redis.command-timeout")),
-        new Jdbc(jdbcUrl, jdbcUser, string(config, "lifeguard.jdbc.password", false), embedded),
+        positiveDuration(config, "lifeguard.ask-timeout"),
+        new Http(required(config, "lifeguard.http.host"), port(config, "lifeguard.http.port")),
+        new Redis(redisUrl, positiveDuration(config, "lifeguard.redis.command-timeout")),
+        new Jdbc(jdbcUrl, jdbcUser, string(config, "lifeguard.jdbc.password"), embedded),
         new Cluster(clusterHost, clusterPort, seeds(config), roles(config)),
-        positive(config, "lifeguard.shutdown.hard-deadline"));
+        positiveDuration(config, "lifeguard.shutdown.hard-deadline"));
   }
 
   private static List<String> seeds(Config config) {
     String key = "lifeguard.cluster.seed-nodes";
     List<String> out = new ArrayList<>();
-    for (String raw : string(config, key, false).split(",")) {
+    for (String raw : string(config, key).split(",")) {
       String seed = raw.strip();
       if (seed.isEmpty()) continue;
       int colon = seed.lastIndexOf(':');
@@ -109,7 +114,7 @@ public record NodeSettings(
   private static Set<String> roles(Config config) {
     String key = "lifeguard.cluster.roles";
     Set<String> out = new LinkedHashSet<>();
-    for (String raw : string(config, key, true).split(",")) {
+    for (String raw : required(config, key).split(",")) {
       String role = raw.strip().toLowerCase(Locale.ROOT);
       if (role.isEmpty()) continue;
       if (!KNOWN_ROLES.contains(role)) {
@@ -121,45 +126,4 @@ public record NodeSettings(
     return Set.copyOf(out);
   }
 
-  private static <T> T read(String key, Supplier<T> reader) {
-    try {
-      return reader.get();
-    } catch (ConfigException.Missing e) {
-      throw new InvalidSettingException(key, "missing");
-    } catch (ConfigException e) {
-      throw new InvalidSettingException(key, e.getMessage());
-    }
-  }
-
-  private static String string(Config config, String key, boolean required) {
-    String value = read(key, () -> config.getString(key)).strip();
-    if (required && value.isEmpty()) throw new InvalidSettingException(key, "must not be empty");
-    return value;
-  }
-
-  private static boolean bool(Config config, String key) {
-    String value = read(key, () -> config.getString(key)).strip().toLowerCase(Locale.ROOT);
-    return switch (value) {
-      case "1", "true", "yes", "on" -> true;
-      case "0", "false", "no", "off", "" -> false;
-      default -> throw new InvalidSettingException(key, "'" + value + "' is not a boolean (true/false/1/0)");
-    };
-  }
-
-  private static int port(Config config, String key) {
-    String raw = read(key, () -> config.getString(key)).strip();
-    try {
-      int value = Integer.parseInt(raw);
-      if (value < 0 || value > 65535) throw new NumberFormatException();
-      return value;
-    } catch (NumberFormatException e) {
-      throw new InvalidSettingException(key, "'" + raw + "' is not a port number (0-65535)");
-    }
-  }
-
-  private static Duration positive(Config config, String key) {
-    Duration value = read(key, () -> config.getDuration(key));
-    if (value.isNegative() || value.isZero()) throw new InvalidSettingException(key, "must be positive");
-    return value;
-  }
 }

@@ -1,17 +1,18 @@
 package io.lifeguard.node.control;
 
+import static io.lifeguard.node.config.SettingsReader.bool;
+import static io.lifeguard.node.config.SettingsReader.list;
+import static io.lifeguard.node.config.SettingsReader.positiveDuration;
+import static io.lifeguard.node.config.SettingsReader.read;
+import static io.lifeguard.node.config.SettingsReader.required;
+import static io.lifeguard.node.config.SettingsReader.string;
+
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigException;
 import io.lifeguard.control.ControlSettings;
 import io.lifeguard.control.token.SigningKeys;
 import io.lifeguard.node.config.InvalidSettingException;
 import io.lifeguard.node.config.NodeSettings;
 import java.net.URI;
-import java.time.Duration;
-import java.util.Arrays;
-import java.util.List;
-import java.util.Locale;
-import java.util.function.Supplier;
 
 /**
  * Reads {@code lifeguard.tokens.*} and {@code lifeguard.control.*} into {@link ControlSettings},
@@ -60,7 +61,7 @@ public final class ControlConfig {
             string(config, "lifeguard.tokens.signing-jwk"),
             string(config, "lifeguard.tokens.signing-jwk-file"),
             string(config, "lifeguard.tokens.additional-jwks"),
-            positive(config, "lifeguard.tokens.ttl")),
+            positiveDuration(config, "lifeguard.tokens.ttl")),
         list(config, "lifeguard.control.service-tokens"),
         list(config, "lifeguard.control.admin-tokens"),
         requireEntitlement,
@@ -69,13 +70,13 @@ public final class ControlConfig {
             jwks, issuer, audience,
             required(config, e + "claim"),
             required(config, e + "required-value"),
-            positive(config, e + "cache-ttl"),
-            positive(config, e + "refresh-min-interval"),
-            positive(config, e + "http-timeout"),
-            positive(config, e + "clock-skew")),
+            positiveDuration(config, e + "cache-ttl"),
+            positiveDuration(config, e + "refresh-min-interval"),
+            positiveDuration(config, e + "http-timeout"),
+            positiveDuration(config, e + "clock-skew")),
         bool(config, "lifeguard.control.fallback-paused"),
-        positive(config, "lifeguard.control.kill-switch-poll-interval"),
-        new ControlSettings.Guardrail(threshold, minSessions, positive(config, "lifeguard.control.guardrail.timeout")));
+        positiveDuration(config, "lifeguard.control.kill-switch-poll-interval"),
+        new ControlSettings.Guardrail(threshold, minSessions, positiveDuration(config, "lifeguard.control.guardrail.timeout")));
   }
 
   /**
@@ -100,42 +101,4 @@ public final class ControlConfig {
     return settings;
   }
 
-  private static <T> T read(String key, Supplier<T> reader) {
-    try {
-      return reader.get();
-    } catch (ConfigException.Missing ex) {
-      throw new InvalidSettingException(key, "missing");
-    } catch (ConfigException ex) {
-      throw new InvalidSettingException(key, ex.getMessage());
-    }
-  }
-
-  private static String string(Config config, String key) {
-    return read(key, () -> config.getString(key)).strip();
-  }
-
-  private static String required(Config config, String key) {
-    String value = string(config, key);
-    if (value.isEmpty()) throw new InvalidSettingException(key, "must not be empty");
-    return value;
-  }
-
-  private static List<String> list(Config config, String key) {
-    return Arrays.stream(string(config, key).split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
-  }
-
-  private static boolean bool(Config config, String key) {
-    String value = string(config, key).toLowerCase(Locale.ROOT);
-    return switch (value) {
-      case "1", "true", "yes", "on" -> true;
-      case "0", "false", "no", "off", "" -> false;
-      default -> throw new InvalidSettingException(key, "'" + value + "' is not a boolean (true/false/1/0)");
-    };
-  }
-
-  private static Duration positive(Config config, String key) {
-    Duration value = read(key, () -> config.getDuration(key));
-    if (value.isNegative() || value.isZero()) throw new InvalidSettingException(key, "must be positive");
-    return value;
-  }
 }

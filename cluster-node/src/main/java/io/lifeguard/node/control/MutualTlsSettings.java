@@ -1,11 +1,13 @@
 package io.lifeguard.node.control;
 
+import static io.lifeguard.node.config.SettingsReader.bool;
+import static io.lifeguard.node.config.SettingsReader.string;
+
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigException;
 import io.lifeguard.node.config.InvalidSettingException;
 import io.lifeguard.node.config.NodeSettings;
+import io.lifeguard.node.config.SettingsReader;
 import java.nio.file.Path;
-import java.util.Locale;
 
 /**
  * {@code lifeguard.control.mtls.*}: the optional HTTPS listener for the service-facing token API,
@@ -54,7 +56,7 @@ public record MutualTlsSettings(
     }
     String host = string(config, HOST);
     if (host.isEmpty()) host = node.http().host();
-    int port = port(config);
+    int port = SettingsReader.port(config, PORT);
     if (port != 0 && port == node.http().port()) {
       throw new InvalidSettingException(PORT, port + " is already lifeguard.http.port; the mTLS listener needs its own port");
     }
@@ -70,33 +72,4 @@ public record MutualTlsSettings(
     return Path.of(value);
   }
 
-  private static String string(Config config, String key) {
-    try {
-      return config.getString(key).strip();
-    } catch (ConfigException.Missing e) {
-      throw new InvalidSettingException(key, "missing");
-    } catch (ConfigException e) {
-      throw new InvalidSettingException(key, e.getMessage());
-    }
-  }
-
-  private static boolean bool(Config config, String key) {
-    String value = string(config, key).toLowerCase(Locale.ROOT);
-    return switch (value) {
-      case "1", "true", "yes", "on" -> true;
-      case "0", "false", "no", "off", "" -> false;
-      default -> throw new InvalidSettingException(key, "'" + value + "' is not a boolean (true/false/1/0)");
-    };
-  }
-
-  private static int port(Config config) {
-    String raw = string(config, PORT);
-    try {
-      int value = Integer.parseInt(raw);
-      if (value < 0 || value > 65535) throw new NumberFormatException();
-      return value;
-    } catch (NumberFormatException e) {
-      throw new InvalidSettingException(PORT, "'" + raw + "' is not a port number (0-65535)");
-    }
-  }
 }

@@ -1,13 +1,15 @@
 package io.lifeguard.node.host;
 
+import static io.lifeguard.node.config.SettingsReader.positiveDuration;
+import static io.lifeguard.node.config.SettingsReader.positiveInt;
+import static io.lifeguard.node.config.SettingsReader.read;
+
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigException;
 import io.lifeguard.node.config.InvalidSettingException;
 import io.lifeguard.protocol.token.KeySet;
 import io.lifeguard.sharding.assignment.RendezvousAllocationStrategy;
 import io.lifeguard.sharding.host.HostSettings;
 import java.time.Duration;
-import java.util.function.Supplier;
 
 /**
  * {@code lifeguard.manager.*}, read and validated once at start-up.
@@ -32,7 +34,7 @@ public record ManagerSettings(
     String p = "lifeguard.manager.";
     HostSettings host = new HostSettings(
         positiveInt(config, p + "max-inflight-actions"),
-        positive(config, p + "max-lease-ttl"),
+        positiveDuration(config, p + "max-lease-ttl"),
         positiveInt(config, p + "snapshot-every"),
         read(p + "remembered-acks", () -> config.getInt(p + "remembered-acks")));
     int rebalance = read(p + "rebalance-batch", () -> config.getInt(p + "rebalance-batch"));
@@ -58,25 +60,4 @@ public record ManagerSettings(
         askTimeout);
   }
 
-  private static <T> T read(String key, Supplier<T> reader) {
-    try {
-      return reader.get();
-    } catch (ConfigException.Missing e) {
-      throw new InvalidSettingException(key, "missing");
-    } catch (ConfigException e) {
-      throw new InvalidSettingException(key, e.getMessage());
-    }
-  }
-
-  private static int positiveInt(Config config, String key) {
-    int value = read(key, () -> config.getInt(key));
-    if (value < 1) throw new InvalidSettingException(key, "must be at least 1");
-    return value;
-  }
-
-  private static Duration positive(Config config, String key) {
-    Duration value = read(key, () -> config.getDuration(key));
-    if (value.isNegative() || value.isZero()) throw new InvalidSettingException(key, "must be positive");
-    return value;
-  }
 }
