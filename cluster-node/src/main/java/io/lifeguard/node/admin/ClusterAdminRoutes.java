@@ -133,8 +133,9 @@ final class ClusterAdminRoutes extends AllDirectives {
     return ClusterSharding.get(system).entityRefFor(HostEntity.ENTITY_KEY, hostSessionId)
         .<HostEntity.HostStatus>askWithStatus(HostEntity.GetStatus::new, askTimeout)
         .thenApply(status -> {
-          if (status.lease() == null && status.lastEpoch() == 0 && status.pending().isEmpty()) {
-            return Json.error(StatusCodes.NOT_FOUND, "host_not_found", "host " + hostSessionId + " has no lease and no actions");
+          if (!status.known()) {
+            // The entity asked its shard to passivate it as it answered: looking keeps nothing running.
+            return Json.error(StatusCodes.NOT_FOUND, "unknown_host", "no lease was ever granted for host " + hostSessionId);
           }
           Map<String, Object> body = new LinkedHashMap<>();
           body.put("host_session_id", status.hostSessionId());

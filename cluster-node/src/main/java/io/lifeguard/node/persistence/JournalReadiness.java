@@ -2,12 +2,15 @@ package io.lifeguard.node.persistence;
 
 import io.lifeguard.node.config.NodeSettings;
 import io.lifeguard.node.health.Readiness;
+import io.lifeguard.sharding.host.HostEntity;
 import io.lifeguard.sharding.persistence.JournalSchema;
+import io.lifeguard.sharding.persistence.JournalWarmup;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.Props;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * Makes sure the journal's tables exist, retrying until the database answers, then keeps probing
  * the database every few seconds; the result is the {@code journal} readiness check, so a node
  * that loses its journal database stops taking new work until it is back. Runs on the blocking
- * dispatcher: JDBC blocks.
+ * dispatcher: JDBC blocks. Once the tables exist, a node that runs host entities warms the journal
+ * up ({@link JournalWarmup}) so that taking over hosts after a crash does not wait for it.
  */
 public final class JournalReadiness {
   private static final Logger log = LoggerFactory.getLogger(JournalReadiness.class);
@@ -37,6 +41,9 @@ public final class JournalReadiness {
       if (jdbc.embedded()) Files.createDirectories(settings.dataDir());
       JournalSchema.ensure(jdbc.url(), jdbc.user(), jdbc.password());
       ready.set(true);
+      if (settings.cluster().roles().contains(HostEntity.ROLE)) {
+        system.systemActorOf(JournalWarmup.create(), "journal-warmup", Props.empty());
+      }
       system.scheduler().scheduleWithFixedDelay(PROBE_EVERY, PROBE_EVERY,
           () -> probe(settings, ready), system.dispatchers().lookup(DispatcherSelector.blocking()));
     } catch (Exception e) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.nimbusds.jose.jwk.OctetKeyPair;
+import io.lifeguard.node.host.BusClient;
 import io.lifeguard.node.http.Json;
 import io.lifeguard.node.testing.FreePorts;
 import io.lifeguard.node.testing.RelayTestClients;
@@ -36,8 +37,9 @@ import org.junit.jupiter.api.TestInstance;
 
 /**
  * Two real nodes in one cluster (this JVM): the admin API's authentication, the cluster view with
- * roles and connection counts that follow real relay clients, the session drill-down, the cluster
- * gauges, and Pekko Management behind Basic auth with the same credentials.
+ * roles and connection counts that follow real relay clients, the session drill-down, the host
+ * lookup (an unknown host leaves no entity behind), the cluster gauges, and Pekko Management
+ * behind Basic auth with the same credentials.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AdminApiTest {
@@ -151,6 +153,35 @@ class AdminApiTest {
   }
 
   @Test
+  void anUnknownHostIsA404AndLeavesNoHostEntityRunning() throws Exception {
+    int before = hostEntities();
+    String never = "never-" + UUID.randomUUID();
+    for (String id : List.of(never, never, "never-" + UUID.randomUUID(), "never-" + UUID.randomUUID())) {
+      for (TestNode asking : List.of(first, second)) {
+        HttpResponse<String> r = send(asking.uri("/v1/admin/hosts/" + id), "GET", AUTH);
+        assertEquals(404, r.statusCode(), r.body());
+        assertEquals("unknown_host", Json.MAPPER.readTree(r.body()).get("error").asText());
+      }
+    }
+    // Each query started an entity; each must be gone again, not wait for idle passivation (2 min).
+    await(() -> hostEntities() == before, "no host entity is left running after the 404s");
+    HttpResponse<String> bad = send(first.uri("/v1/admin/hosts/bad%20id"), "GET", AUTH);
+    assertEquals(400, bad.statusCode());
+    assertEquals("invalid_host_session_id", Json.MAPPER.readTree(bad.body()).get("error").asText());
+
+    // A host with a lease is known: it answers 200 and its entity stays, so the count above is real.
+    String host = "known-" + UUID.randomUUID();
+    try (BusClient controller = BusClient.connect(first.wsUri("/v1/hosts/" + host + "/bus?token="
+        + RelayTestClients.token(signer, host, Role.CONTROLLER, "test")))) {
+      controller.send("{\"type\":\"lease_acquire\",\"holder\":\"ops\",\"ttl_ms\":60000}").expectReply("lease");
+    }
+    JsonNode known = json(send(second.uri("/v1/admin/hosts/" + host), "GET", AUTH));
+    assertEquals("ops", known.get("lease").get("holder").asText(), known.toString());
+    assertEquals(1, known.get("last_epoch").asLong());
+    await(() -> hostEntities() == before + 1, "the known host's entity is counted and keeps running");
+  }
+
+  @Test
   void clusterGaugesAreExported() throws Exception {
     String metrics = send(first.uri("/metrics"), "GET", null).body();
     assertTrue(metrics.contains("lifeguard_cluster_members{status=\"up\"} 2.0"), metrics);
@@ -192,6 +223,21 @@ class AdminApiTest {
   private int relayCount(TestNode asking, TestNode about) {
     try {
       return member(json(send(asking.uri("/v1/admin/cluster"), "GET", AUTH)), about).get("connections").get("relay").asInt();
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  /** Host entities running in the whole cluster, from the admin cluster view; -1 without statistics. */
+  private int hostEntities() {
+    try {
+      int total = 0;
+      for (JsonNode m : json(send(first.uri("/v1/admin/cluster"), "GET", AUTH)).get("members")) {
+        JsonNode hosts = m.get("entities").get("host");
+        if (hosts == null || hosts.isNull()) return -1;
+        total += hosts.asInt();
+      }
+      return total;
     } catch (Exception e) {
       throw new AssertionError(e);
     }

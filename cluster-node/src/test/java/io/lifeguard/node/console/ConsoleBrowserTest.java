@@ -117,7 +117,7 @@ class ConsoleBrowserTest {
     assertTrue(peers.contains("host") && peers.contains("participant") && peers.contains("beach-b"), peers);
 
     browser.eval("document.getElementById('host-id').value = 'host-never-seen'; document.getElementById('host-form').requestSubmit()");
-    browser.awaitTrue("document.getElementById('host-result').textContent.includes('404 host_not_found')", "an unknown host is a 404", Duration.ofSeconds(10));
+    browser.awaitTrue("document.getElementById('host-result').textContent.includes('404 unknown_host')", "an unknown host is a 404", Duration.ofSeconds(10));
 
     // Drain asks for the node's address to be typed; cancelling does nothing.
     browser.eval("document.querySelector('#members tbody tr[data-address$=\\':" + first.clusterPort() + "\\'] button').click()");

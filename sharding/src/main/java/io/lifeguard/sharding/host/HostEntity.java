@@ -60,7 +60,11 @@ public final class HostEntity extends EventSourcedBehaviorWithEnforcedReplies<Ho
   /** The host acknowledges an action; a repeated ack answers the recorded state. */
   public record AckAction(String actionId, ActorRef<StatusReply<ActionView>> replyTo) implements Command {}
 
-  /** Lease and pending actions, for the bus (redelivery) and debugging. */
+  /**
+   * Lease and pending actions, for the bus (redelivery) and debugging. Under sharding, an entity
+   * that recovered nothing ({@link HostStatus#known()} false) passivates right after answering, so
+   * asking about an unknown host does not keep an entity running.
+   */
   public record GetStatus(ActorRef<StatusReply<HostStatus>> replyTo) implements Command {}
 
   /** What happened; persisted, never renamed (the journal stores class names). */
@@ -87,7 +91,12 @@ public final class HostEntity extends EventSourcedBehaviorWithEnforcedReplies<Ho
 
   /** The live lease (null when none) and the actions awaiting acks, oldest first. */
   public record HostStatus(String hostSessionId, LeaseView lease, long lastEpoch, List<ActionView> pending)
-      implements CborSerializable {}
+      implements CborSerializable {
+    /** False for a host that never had a lease: nothing was ever persisted for it. */
+    public boolean known() {
+      return lastEpoch > 0 || lease != null || !pending.isEmpty();
+    }
+  }
 
   public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "host");
 
@@ -102,27 +111,42 @@ public final class HostEntity extends EventSourcedBehaviorWithEnforcedReplies<Ho
       RendezvousAllocationStrategy.Settings assignment, HostMetrics metrics, Clock clock) {
     var strategy = new RendezvousAllocationStrategy(assignment, Cluster.get(system).selfMember().address());
     return ClusterSharding.get(system).init(
-        Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), settings, metrics, clock))
+        Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), ctx.getShard(), settings, metrics, clock))
             .withRole(ROLE)
             .withMessageExtractor(new EntityIdShardExtractor<Command>())
             .withAllocationStrategy(strategy));
   }
 
+  /** A host entity outside sharding (tests, tools): with no shard to passivate through, it stays up. */
   public static Behavior<Command> create(String hostSessionId, HostSettings settings, HostMetrics metrics, Clock clock) {
+    return create(hostSessionId, null, settings, metrics, clock);
+  }
+
+  /**
+   * A host entity run by {@code shard}, which it asks to passivate it after answering a status
+   * query about a host that has no history.
+   */
+  public static Behavior<Command> create(String hostSessionId, ActorRef<ClusterSharding.ShardCommand> shard,
+      HostSettings settings, HostMetrics metrics, Clock clock) {
     return Behaviors.withMdc(Command.class, Map.of("host_session_id", hostSessionId),
-        Behaviors.setup(ctx -> new HostEntity(hostSessionId, settings, metrics, clock, ctx.getLog())));
+        Behaviors.setup(ctx -> new HostEntity(hostSessionId, shard, ctx.getSelf(), settings, metrics, clock, ctx.getLog())));
   }
 
   private final String hostSessionId;
+  private final ActorRef<ClusterSharding.ShardCommand> shard;
+  private final ActorRef<Command> self;
   private final HostSettings settings;
   private final HostMetrics metrics;
   private final Clock clock;
   private final org.slf4j.Logger log;
   private final HostCommands commands;
 
-  private HostEntity(String hostSessionId, HostSettings settings, HostMetrics metrics, Clock clock, org.slf4j.Logger log) {
+  private HostEntity(String hostSessionId, ActorRef<ClusterSharding.ShardCommand> shard, ActorRef<Command> self,
+      HostSettings settings, HostMetrics metrics, Clock clock, org.slf4j.Logger log) {
     super(PersistenceId.of(ENTITY_KEY.name(), hostSessionId));
     this.hostSessionId = hostSessionId;
+    this.shard = shard;
+    this.self = self;
     this.settings = settings;
     this.metrics = metrics;
     this.clock = clock;
@@ -185,7 +209,16 @@ public final class HostEntity extends EventSourcedBehaviorWithEnforcedReplies<Ho
     List<ActionView> pending = state.pending().values().stream()
         .map(a -> new ActionView(a.actionId(), a.epoch(), ActionStatus.PENDING, false, a.payload()))
         .toList();
-    return Effect().reply(cmd.replyTo(), StatusReply.success(new HostStatus(hostSessionId, view, state.lastEpoch(), pending)));
+    HostStatus status = new HostStatus(hostSessionId, view, state.lastEpoch(), pending);
+    if (shard != null && !state.hasHistory()) {
+      // Only a look at a host nobody has used (an admin typing an id, a host attaching first):
+      // nothing to keep in memory until idle passivation. Passivating through the shard, rather
+      // than stopping, lets the shard buffer and redeliver a command that arrives meanwhile.
+      return Effect().none()
+          .thenRun(s -> shard.tell(new ClusterSharding.Passivate<>(self)))
+          .thenReply(cmd.replyTo(), s -> StatusReply.success(status));
+    }
+    return Effect().reply(cmd.replyTo(), StatusReply.success(status));
   }
 
   HostSettings settings() {

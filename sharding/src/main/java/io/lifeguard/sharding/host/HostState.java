@@ -44,6 +44,11 @@ public record HostState(Lease lease, long lastEpoch, Map<String, PendingAction> 
     return new HostState(null, 0, new LinkedHashMap<>(), List.of());
   }
 
+  /** False until the first lease is granted; every other event needs a lease first. */
+  public boolean hasHistory() {
+    return lastEpoch > 0 || lease != null || !pending.isEmpty() || !acked.isEmpty();
+  }
+
   /** The lease if it is live at {@code now}. */
   public Lease liveLease(Instant now) {
     return lease != null && lease.liveAt(now) ? lease : null;

@@ -25,6 +25,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.CommandResultWithReply;
@@ -205,5 +207,33 @@ class HostEntityTest {
   void invalidTtlIsRefused() {
     var result = kit.<StatusReply<LeaseView>>runCommand(r -> new AcquireLease("ctl-a", Duration.ofHours(1), r));
     assertEquals("invalid", result.reply().getError().getMessage());
+  }
+
+  @Test
+  void underShardingAStatusQueryAboutAnUnknownHostPassivatesIt() {
+    TestProbe<ClusterSharding.ShardCommand> shard = testKit.createTestProbe();
+    EventSourcedBehaviorTestKit<Command, Event, HostState> sharded = EventSourcedBehaviorTestKit.create(testKit.system(),
+        HostEntity.create("host-unknown", shard.ref(), new HostSettings(3, Duration.ofMinutes(5), 100, 10), HostMetrics.NONE, clock),
+        EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyEquality(true));
+
+    HostStatus unknown = sharded.<StatusReply<HostStatus>>runCommand(GetStatus::new).reply().getValue();
+    assertFalse(unknown.known(), unknown.toString());
+    assertInstanceOf(ClusterSharding.Passivate.class, shard.receiveMessage());
+
+    // Once it has a lease the host is known: asking about it keeps it running.
+    sharded.<StatusReply<LeaseView>>runCommand(r -> new AcquireLease("ctl-a", TTL, r));
+    HostStatus known = sharded.<StatusReply<HostStatus>>runCommand(GetStatus::new).reply().getValue();
+    assertTrue(known.known(), known.toString());
+    sharded.restart();
+    assertTrue(sharded.<StatusReply<HostStatus>>runCommand(GetStatus::new).reply().getValue().known());
+    shard.expectNoMessage(Duration.ofMillis(200));
+  }
+
+  @Test
+  void outsideShardingAnUnknownHostAnswersAndStaysUp() {
+    HostStatus unknown = kit.<StatusReply<HostStatus>>runCommand(GetStatus::new).reply().getValue();
+    assertFalse(unknown.known());
+    assertNull(unknown.lease());
+    assertTrue(acquire("ctl-a").reply().isSuccess(), "the same entity still takes commands");
   }
 }
