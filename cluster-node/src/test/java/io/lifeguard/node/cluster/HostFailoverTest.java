@@ -6,20 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.nimbusds.jose.jwk.OctetKeyPair;
-import io.lifeguard.node.http.Json;
 import io.lifeguard.node.host.BusClient;
+import io.lifeguard.node.http.Json;
 import io.lifeguard.node.testing.NodeProcess;
 import io.lifeguard.node.testing.RelayTestClients;
 import io.lifeguard.protocol.Role;
 import io.lifeguard.protocol.token.Ed25519Keys;
 import io.lifeguard.protocol.token.TokenSigner;
 import io.lifeguard.sharding.assignment.RendezvousAssignment;
+import io.lifeguard.sharding.testing.TestPostgres;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -40,7 +37,7 @@ import org.junit.jupiter.api.Test;
 class HostFailoverTest {
   private static final OctetKeyPair KEY = Ed25519Keys.generate("host-failover");
   private static final TokenSigner SIGNER = new TokenSigner(KEY);
-  private static final String JDBC = "jdbc:postgresql://127.0.0.1:5432/lifeguard_test";
+  private static final String JDBC = TestPostgres.URL;
   private static final HttpClient HTTP = HttpClient.newHttpClient();
   /** A new status request this often while the host is away; the figure is no coarser than this. */
   private static final Duration POLL_EVERY = Duration.ofMillis(100);
@@ -49,7 +46,7 @@ class HostFailoverTest {
 
   @Test
   void killingTheNodeOfAHostKeepsItsLeaseAndActions() throws Exception {
-    createDatabase();
+    TestPostgres.ensureDatabase();
     List<NodeProcess> nodes = new ArrayList<>();
     try {
       NodeProcess first = NodeProcess.start(env(null));
@@ -163,17 +160,4 @@ class HostFailoverTest {
     return BusClient.connect(node.wsUri("/v1/hosts/" + host + "/bus?token=" + RelayTestClients.token(SIGNER, host, role, "test")));
   }
 
-  private static void createDatabase() throws Exception {
-    try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/postgres", "postgres", "");
-        Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT 1 FROM pg_database WHERE datname = 'lifeguard_test'")) {
-      if (!rs.next()) {
-        try (Statement create = c.createStatement()) {
-          create.execute("CREATE DATABASE lifeguard_test");
-        } catch (java.sql.SQLException e) {
-          if (!"42P04".equals(e.getSQLState())) throw e;
-        }
-      }
-    }
-  }
 }

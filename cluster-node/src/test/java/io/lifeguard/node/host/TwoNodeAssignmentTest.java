@@ -8,13 +8,10 @@ import io.lifeguard.node.http.Json;
 import io.lifeguard.node.testing.TestNode;
 import io.lifeguard.sharding.assignment.RendezvousAssignment;
 import io.lifeguard.sharding.host.HostEntity;
+import io.lifeguard.sharding.testing.TestPostgres;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -43,19 +40,9 @@ class TwoNodeAssignmentTest {
 
   @BeforeAll
   void start() throws Exception {
-    try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/postgres", "postgres", "");
-        Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT 1 FROM pg_database WHERE datname = 'lifeguard_test'")) {
-      if (!rs.next()) {
-        try (Statement create = c.createStatement()) {
-          create.execute("CREATE DATABASE lifeguard_test");
-        } catch (java.sql.SQLException e) {
-          if (!"42P04".equals(e.getSQLState())) throw e;
-        }
-      }
-    }
+    TestPostgres.ensureDatabase();
     Map<String, Object> shared = Map.of(
-        "lifeguard.jdbc.url", "jdbc:postgresql://127.0.0.1:5432/lifeguard_test",
+        "lifeguard.jdbc.url", TestPostgres.URL,
         "lifeguard.jdbc.user", "postgres",
         "lifeguard.manager.capacity", CAPACITY);
     first = TestNode.start(shared).awaitReady();

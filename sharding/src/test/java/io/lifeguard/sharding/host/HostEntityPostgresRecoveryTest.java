@@ -15,12 +15,11 @@ import io.lifeguard.sharding.host.HostEntity.GetStatus;
 import io.lifeguard.sharding.host.HostEntity.HostStatus;
 import io.lifeguard.sharding.host.HostEntity.LeaseView;
 import io.lifeguard.sharding.host.HostEntity.SubmitAction;
-import io.lifeguard.sharding.persistence.JournalSchema;
+import io.lifeguard.sharding.testing.TestPostgres;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -38,8 +37,6 @@ import org.junit.jupiter.api.Test;
  * is stopped and a new one starts, through snapshots and the events after them.
  */
 class HostEntityPostgresRecoveryTest {
-  private static final String SERVER = "jdbc:postgresql://127.0.0.1:5432/";
-  private static final String URL = SERVER + "lifeguard_test";
 
   private final MutableClock clock = new MutableClock(Instant.now());
   // snapshot every 3 events: recovery below reads a snapshot plus the events after it
@@ -47,42 +44,11 @@ class HostEntityPostgresRecoveryTest {
 
   @BeforeAll
   static void database() throws Exception {
-    try (Connection c = DriverManager.getConnection(SERVER + "postgres", "postgres", "");
-        PreparedStatement exists = c.prepareStatement("SELECT 1 FROM pg_database WHERE datname = 'lifeguard_test'")) {
-      try (ResultSet rs = exists.executeQuery()) {
-        if (!rs.next()) {
-          try (Statement s = c.createStatement()) {
-            s.execute("CREATE DATABASE lifeguard_test");
-          } catch (java.sql.SQLException e) {
-            if (!"42P04".equals(e.getSQLState())) throw e; // created concurrently by another test run
-          }
-        }
-      }
-    }
-    JournalSchema.ensure(URL, "postgres", "");
+    TestPostgres.ensureDatabase();
   }
 
   static Config postgresJournal() {
-    return ConfigFactory.parseString("""
-        pekko.actor.serialize-messages = on
-        pekko.persistence.journal.plugin = "jdbc-journal"
-        pekko.persistence.snapshot-store.plugin = "jdbc-snapshot-store"
-        jdbc-journal.use-shared-db = "lifeguard"
-        jdbc-snapshot-store.use-shared-db = "lifeguard"
-        jdbc-read-journal.use-shared-db = "lifeguard"
-        pekko-persistence-jdbc.shared-databases.lifeguard {
-          profile = "slick.jdbc.PostgresProfile$"
-          db {
-            url = "%s"
-            user = "postgres"
-            password = ""
-            driver = "org.postgresql.Driver"
-            numThreads = 2
-            maxConnections = 2
-            minConnections = 1
-          }
-        }
-        """.formatted(URL)).withFallback(ConfigFactory.load());
+    return ConfigFactory.parseString("pekko.actor.serialize-messages = on").withFallback(TestPostgres.journalConfig());
   }
 
   private static <R> R ask(ActorTestKit kit, ActorRef<Command> host, Function<ActorRef<StatusReply<R>>, Command> command) {
@@ -130,7 +96,7 @@ class HostEntityPostgresRecoveryTest {
   }
 
   private static int snapshotRows(String hostId) throws Exception {
-    try (Connection c = DriverManager.getConnection(URL, "postgres", "");
+    try (Connection c = DriverManager.getConnection(TestPostgres.URL, TestPostgres.USER, "");
         PreparedStatement q = c.prepareStatement("SELECT count(*) FROM snapshot WHERE persistence_id = ?")) {
       q.setString(1, "host|" + hostId);
       try (ResultSet rs = q.executeQuery()) {
