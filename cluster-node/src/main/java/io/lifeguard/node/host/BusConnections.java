@@ -52,9 +52,4 @@ public final class BusConnections {
     out.sort(Comparator.comparing(Connection::connectionId));
     return out;
   }
-
-  /** Hosts with at least one connection on this node. */
-  public int hosts() {
-    return byHost.size();
-  }
 }
