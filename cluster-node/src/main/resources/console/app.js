@@ -284,12 +284,25 @@ function sessionView(b) {
 
 function hostView(b) {
   const lease = b.lease;
+  const bus = b.bus ?? {};
+  const roles = Object.entries(bus.by_role ?? {}).map(([r, n]) => `${n} ${r}`).join(', ') || 'none';
+  const subscribers = bus.subscribers ?? [];
   return [
     h('dl', { class: 'kv' }, kv([['host', h('span', { class: 'mono' }, b.host_session_id)],
       ['lease holder', lease ? h('span', { class: 'mono' }, lease.holder) : 'no lease'], ['epoch', lease ? String(lease.epoch) : '—'],
       ['lease expires', lease ? new Date(lease.expires_at).toLocaleTimeString() : '—'], ['last epoch', String(b.last_epoch)],
       ['in-flight actions', String(b.inflight_actions)], ['pending action ids', (b.pending_action_ids ?? []).join(', ') || 'none'],
-      ['bus subscribers', 'not exposed by the admin API yet']])),
+      ['bus connections', `${bus.connections ?? 0} (${roles})`],
+      ['nodes not answering', (bus.nodes_not_answering ?? []).join(', ') || 'none']])),
+    h('table', { class: 'grid', id: 'host-subscribers' },
+      h('thead', {}, h('tr', {}, ['connection', 'role', 'node', 'subscriptions'].map((c) => h('th', {}, c)))),
+      h('tbody', {}, subscribers.length === 0
+        ? h('tr', {}, h('td', { colspan: 4, class: 'dim' }, 'no bus client attached'))
+        : subscribers.map((s) => h('tr', {},
+          h('td', { class: 'mono' }, s.connection_id), h('td', {}, s.role),
+          h('td', {}, `${s.node} `, h('span', { class: 'mono dim' }, hostPort(s.address))),
+          h('td', { class: 'mono' }, (s.subscriptions ?? []).join(' ') || '—'))))),
+    bus.truncated ? h('p', { class: 'dim' }, 'Each node lists at most 200 connections; the counts above cover all of them.') : null,
   ];
 }
 

@@ -49,7 +49,9 @@ public final class Node {
       RelayRoutes relay = RelayNode.init(context, RelaySettings.create(config),
           new ControlRelayPolicy(control.plane()), metrics, RelayCounters.start(system, redis));
       Route bridge = Bridge.init(system, settings, redis, readiness, metrics);
-      AdminComponent admin = AdminComponent.init(context, settings, info, readiness, metrics, control.plane(), relay);
+      HostManager hosts = HostManager.init(system, settings, metrics, control.plane().verificationKeys());
+      AdminComponent admin = AdminComponent.init(context, settings, info, readiness, metrics, control.plane(), relay,
+          hosts.busConnections());
 
       Route routes = admin.guard(Directives.concat(
           new HealthRoutes(info, readiness).routes(),
@@ -58,7 +60,7 @@ public final class Node {
           admin.routes(),
           Console.init(system, control.plane(), Directives.concat(control.routes(), admin.routes()), metrics, info),
           relay.routes(),
-          HostManager.init(system, settings, metrics, control.plane().verificationKeys()),
+          hosts.routes(),
           // Last: /{agent_id}/ws/{session_id} is generic and must not shadow the routes above.
           bridge));
       control.startMutualTls(system, readiness);

@@ -4,6 +4,7 @@ import io.lifeguard.control.ControlPlane;
 import io.lifeguard.node.NodeInfo;
 import io.lifeguard.node.config.NodeSettings;
 import io.lifeguard.node.health.Readiness;
+import io.lifeguard.node.host.BusConnections;
 import io.lifeguard.node.http.Json;
 import io.lifeguard.node.metrics.NodeMetrics;
 import io.lifeguard.node.relay.RelayRoutes;
@@ -30,12 +31,12 @@ public final class AdminComponent {
   }
 
   public static AdminComponent init(ActorContext<?> context, NodeSettings settings, NodeInfo info, Readiness readiness,
-      NodeMetrics metrics, ControlPlane plane, RelayRoutes relay) {
+      NodeMetrics metrics, ControlPlane plane, RelayRoutes relay, BusConnections busConnections) {
     ActorSystem<?> system = context.getSystem();
     AdminSettings admin = AdminSettings.create(system.settings().config());
     AdminAuth auth = AdminAuth.create(plane.adminCredentials(), plane.settings().adminTokens());
     String http = settings.http().host() + ":" + settings.http().port();
-    LocalNode local = new LocalNode(system, info, http, readiness, relay, metrics.registry());
+    LocalNode local = new LocalNode(system, info, http, readiness, relay, busConnections, metrics.registry());
     context.spawn(NodeAgent.create(local), "node-agent");
     ClusterMetrics.register(metrics.registry(), Cluster.get(system));
     ManagementServer.start(system, auth, admin.bootstrap());

@@ -130,30 +130,74 @@ final class ClusterAdminRoutes extends AllDirectives {
 
   private CompletionStage<HttpResponse> host(String hostSessionId) {
     if (!ID.matcher(hostSessionId).matches()) return done(Json.error(StatusCodes.BAD_REQUEST, "invalid_host_session_id", "host id must match " + ID.pattern()));
-    return ClusterSharding.get(system).entityRefFor(HostEntity.ENTITY_KEY, hostSessionId)
-        .<HostEntity.HostStatus>askWithStatus(HostEntity.GetStatus::new, askTimeout)
-        .thenApply(status -> {
-          if (!status.known()) {
-            // The entity asked its shard to passivate it as it answered: looking keeps nothing running.
-            return Json.error(StatusCodes.NOT_FOUND, "unknown_host", "no lease was ever granted for host " + hostSessionId);
-          }
-          Map<String, Object> body = new LinkedHashMap<>();
-          body.put("host_session_id", status.hostSessionId());
-          if (status.lease() == null) {
-            body.put("lease", null);
-          } else {
-            Map<String, Object> lease = new LinkedHashMap<>();
-            lease.put("holder", status.lease().holder());
-            lease.put("epoch", status.lease().epoch());
-            lease.put("expires_at", status.lease().expiresAt().toString());
-            body.put("lease", lease);
-          }
-          body.put("last_epoch", status.lastEpoch());
-          body.put("inflight_actions", status.pending().size());
-          body.put("pending_action_ids", status.pending().stream().map(HostEntity.ActionView::actionId).toList());
-          return Json.ok(body);
-        })
-        .exceptionally(ClusterAdminRoutes::failure);
+    CompletionStage<HostEntity.HostStatus> entity = ClusterSharding.get(system).entityRefFor(HostEntity.ENTITY_KEY, hostSessionId)
+        .askWithStatus(HostEntity.GetStatus::new, askTimeout);
+    CompletionStage<Map<Address, Optional<NodeAgent.BusSubscribers>>> bus =
+        queries.askAll(replyTo -> new NodeAgent.ListBusSubscribers(hostSessionId, replyTo));
+    return entity.thenCombine(bus, (status, byNode) -> {
+      BusView busView = busView(byNode);
+      if (!status.known() && busView.connections() == 0) {
+        // Nothing recorded and nobody attached: the entity asked its shard to passivate it as it
+        // answered, so looking keeps nothing running.
+        String silent = busView.silent().isEmpty() ? "" : " (" + busView.silent().size() + " node(s) did not answer)";
+        return Json.error(StatusCodes.NOT_FOUND, "unknown_host",
+            "no lease was ever granted for host " + hostSessionId + " and no bus client is attached" + silent);
+      }
+      Map<String, Object> body = new LinkedHashMap<>();
+      body.put("host_session_id", hostSessionId);
+      if (status.lease() == null) {
+        body.put("lease", null);
+      } else {
+        Map<String, Object> lease = new LinkedHashMap<>();
+        lease.put("holder", status.lease().holder());
+        lease.put("epoch", status.lease().epoch());
+        lease.put("expires_at", status.lease().expiresAt().toString());
+        body.put("lease", lease);
+      }
+      body.put("last_epoch", status.lastEpoch());
+      body.put("inflight_actions", status.pending().size());
+      body.put("pending_action_ids", status.pending().stream().map(HostEntity.ActionView::actionId).toList());
+      body.put("bus", busView.body());
+      return Json.ok(body);
+    }).exceptionally(ClusterAdminRoutes::failure);
+  }
+
+  /** A host's bus connections over the nodes that answered, and the count they add up to. */
+  private record BusView(Map<String, Object> body, int connections, List<String> silent) {}
+
+  private static BusView busView(Map<Address, Optional<NodeAgent.BusSubscribers>> byNode) {
+    List<Map<String, Object>> subscribers = new ArrayList<>();
+    Map<String, Integer> byRole = new java.util.TreeMap<>();
+    List<String> silent = new ArrayList<>();
+    int connections = 0;
+    boolean truncated = false;
+    for (Address address : ClusterQueries.sorted(byNode.keySet())) {
+      Optional<NodeAgent.BusSubscribers> answer = byNode.get(address);
+      if (answer.isEmpty()) {
+        silent.add(address.toString());
+        continue;
+      }
+      NodeAgent.BusSubscribers node = answer.get();
+      connections += node.total();
+      node.byRole().forEach((role, n) -> byRole.merge(role, n, Integer::sum));
+      truncated |= node.subscribers().size() < node.total();
+      for (NodeAgent.BusSubscriber s : node.subscribers()) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("connection_id", s.connectionId());
+        row.put("role", s.role());
+        row.put("node", node.node());
+        row.put("address", node.address());
+        row.put("subscriptions", s.subscriptions());
+        subscribers.add(row);
+      }
+    }
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("connections", connections);
+    body.put("by_role", byRole);
+    body.put("subscribers", subscribers);
+    body.put("truncated", truncated);
+    body.put("nodes_not_answering", silent);
+    return new BusView(body, connections, silent);
   }
 
   private CompletionStage<HttpResponse> drain(HttpRequest request, Materializer mat, String admin, String node) {

@@ -2,6 +2,7 @@ package io.lifeguard.node.admin;
 
 import io.lifeguard.node.NodeInfo;
 import io.lifeguard.node.health.Readiness;
+import io.lifeguard.node.host.BusConnections;
 import io.lifeguard.node.relay.RelayNode;
 import io.lifeguard.node.relay.RelayRoutes;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -9,6 +10,8 @@ import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.typed.Cluster;
@@ -27,22 +30,27 @@ final class LocalNode {
   // Read from the node's registry so the bridge and the bus need no admin-specific hooks.
   static final String BRIDGE_GAUGE = "lifeguard_bridge_active_connections";
   static final String BUS_GAUGE = "lifeguard_bus_connections";
+  // Keeps one node's answer a few tens of KiB, far below Artery's 256 KiB frame limit, however many
+  // viewers a host has; the counts still cover every connection.
+  static final int MAX_LISTED_SUBSCRIBERS = 200;
 
   private final ActorSystem<?> system;
   private final NodeInfo info;
   private final String httpAddress;
   private final Readiness readiness;
   private final RelayRoutes relay;
+  private final BusConnections busConnections;
   private final PrometheusRegistry registry;
   private final AtomicBoolean drainRequested = new AtomicBoolean();
 
   LocalNode(ActorSystem<?> system, NodeInfo info, String httpAddress, Readiness readiness, RelayRoutes relay,
-      PrometheusRegistry registry) {
+      BusConnections busConnections, PrometheusRegistry registry) {
     this.system = system;
     this.info = info;
     this.httpAddress = httpAddress;
     this.readiness = readiness;
     this.relay = relay;
+    this.busConnections = busConnections;
     this.registry = registry;
   }
 
@@ -58,6 +66,23 @@ final class LocalNode {
       peers.add(new NodeAgent.Peer(p.peerId(), p.role(), p.queueDepth(), p.drops()));
     }
     return new NodeAgent.SessionPeers(info.name(), info.clusterAddress(), peers);
+  }
+
+  /**
+   * The host's bus connections on this node: counts by role over all of them, the first {@link
+   * #MAX_LISTED_SUBSCRIBERS} by connection id listed.
+   */
+  NodeAgent.BusSubscribers busSubscribers(String hostSessionId) {
+    List<BusConnections.Connection> all = busConnections.of(hostSessionId);
+    Map<String, Integer> byRole = new TreeMap<>();
+    List<NodeAgent.BusSubscriber> listed = new ArrayList<>();
+    for (BusConnections.Connection c : all) {
+      byRole.merge(c.role().wireName(), 1, Integer::sum);
+      if (listed.size() < MAX_LISTED_SUBSCRIBERS) {
+        listed.add(new NodeAgent.BusSubscriber(c.connectionId(), c.role().wireName(), c.subscriptions()));
+      }
+    }
+    return new NodeAgent.BusSubscribers(info.name(), info.clusterAddress(), all.size(), byRole, listed);
   }
 
   /** Starts the drain once; later calls only report that it is under way. */

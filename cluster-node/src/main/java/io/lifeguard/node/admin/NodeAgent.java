@@ -2,6 +2,7 @@ package io.lifeguard.node.admin;
 
 import io.lifeguard.sharding.CborSerializable;
 import java.util.List;
+import java.util.Map;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -11,7 +12,7 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 /**
  * One per node, registered with the Receptionist under {@link #SERVICE_KEY}: answers the admin API
  * of whichever node an operator called with this node's own facts, its local peers of a session,
- * and starts draining this node on request. Every command answers at once; callers ask with a
+ * its bus connections of a host, and starts draining this node on request. Every command answers at once; callers ask with a
  * timeout and report a silent node as not answering.
  */
 public final class NodeAgent {
@@ -26,6 +27,9 @@ public final class NodeAgent {
   /** Answers {@link SessionPeers} with the peers of that session connected to this node. */
   public record ListSessionPeers(String sessionId, ActorRef<SessionPeers> replyTo) implements Command {}
 
+  /** Answers {@link BusSubscribers} with the host-bus connections of that host open on this node. */
+  public record ListBusSubscribers(String hostSessionId, ActorRef<BusSubscribers> replyTo) implements Command {}
+
   /** Starts draining this node (then it leaves the cluster and exits); answers {@link DrainStarted}. */
   public record Drain(String requestedBy, String reason, ActorRef<DrainStarted> replyTo) implements Command {}
 
@@ -38,6 +42,16 @@ public final class NodeAgent {
 
   public record SessionPeers(String node, String address, List<Peer> peers) implements CborSerializable {}
 
+  /** One host-bus connection: its id, role and {@code namespace/topic} subscriptions; never payloads. */
+  public record BusSubscriber(String connectionId, String role, List<String> subscriptions) implements CborSerializable {}
+
+  /**
+   * A host's bus connections on one node: {@code total} and {@code byRole} count all of them,
+   * {@code subscribers} lists at most a bounded number so the answer stays small.
+   */
+  public record BusSubscribers(String node, String address, int total, Map<String, Integer> byRole,
+      List<BusSubscriber> subscribers) implements CborSerializable {}
+
   /** {@code alreadyDraining}: an earlier request (or SIGTERM) started it; nothing new was done. */
   public record DrainStarted(String node, String address, boolean alreadyDraining) implements CborSerializable {}
 
@@ -49,6 +63,7 @@ public final class NodeAgent {
       return Behaviors.receive(Command.class)
           .onMessage(Describe.class, msg -> reply(msg.replyTo(), local.facts()))
           .onMessage(ListSessionPeers.class, msg -> reply(msg.replyTo(), local.sessionPeers(msg.sessionId())))
+          .onMessage(ListBusSubscribers.class, msg -> reply(msg.replyTo(), local.busSubscribers(msg.hostSessionId())))
           .onMessage(Drain.class, msg -> reply(msg.replyTo(), local.drain(msg.requestedBy(), msg.reason())))
           .build();
     });

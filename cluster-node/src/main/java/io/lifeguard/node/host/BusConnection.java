@@ -9,6 +9,7 @@ import io.lifeguard.sharding.host.HostEntity.ActionView;
 import io.lifeguard.sharding.host.HostEntity.HostStatus;
 import io.lifeguard.sharding.host.HostEntity.LeaseView;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeoutException;
@@ -56,7 +57,7 @@ final class BusConnection {
   record Peer(String connectionId, String hostSessionId, Role role) {}
 
   static Behavior<Message> create(Peer peer, ActorRef<Outbound> out, ActorRef<BusTopics.Command> topics,
-      EntityRef<HostEntity.Command> host, ManagerSettings settings, HostManagerMetrics metrics) {
+      EntityRef<HostEntity.Command> host, ManagerSettings settings, HostManagerMetrics metrics, BusConnections registry) {
     Map<String, String> mdc = Map.of("host_session_id", peer.hostSessionId(), "peer_id", peer.connectionId(),
         "role", peer.role().wireName());
     return Behaviors.withMdc(Message.class, mdc, Behaviors.setup(ctx -> {
@@ -65,7 +66,9 @@ final class BusConnection {
           BusTopics.Attached.class, attached -> new TopicReady(attached.topic()))));
       metrics.connection(peer.role(), 1);
       ctx.getLog().info("bus attached");
-      return new BusConnection(ctx, peer, out, host, settings, metrics, inbox).starting(null, null);
+      BusConnection connection = new BusConnection(ctx, peer, out, host, settings, metrics, registry, inbox);
+      connection.listed();
+      return connection.starting(null, null);
     }));
   }
 
@@ -75,19 +78,21 @@ final class BusConnection {
   private final EntityRef<HostEntity.Command> host;
   private final ManagerSettings settings;
   private final HostManagerMetrics metrics;
+  private final BusConnections registry;
   private final ActorRef<BusDelivery> inbox;
   private final Set<BusTopic> subscriptions = new HashSet<>();
   private ActorRef<Topic.Command<BusDelivery>> topic;
   private String holder;
 
   private BusConnection(ActorContext<Message> ctx, Peer peer, ActorRef<Outbound> out, EntityRef<HostEntity.Command> host,
-      ManagerSettings settings, HostManagerMetrics metrics, ActorRef<BusDelivery> inbox) {
+      ManagerSettings settings, HostManagerMetrics metrics, BusConnections registry, ActorRef<BusDelivery> inbox) {
     this.ctx = ctx;
     this.peer = peer;
     this.out = out;
     this.host = host;
     this.settings = settings;
     this.metrics = metrics;
+    this.registry = registry;
     this.inbox = inbox;
     this.holder = peer.connectionId();
   }
@@ -125,10 +130,17 @@ final class BusConnection {
 
   private Behavior<Message> stopped() {
     if (topic != null) topic.tell(Topic.unsubscribe(inbox));
+    registry.remove(peer.hostSessionId(), peer.connectionId());
     metrics.connection(peer.role(), -1);
     out.tell(new Outbound(null, true));
     ctx.getLog().info("bus detached");
     return Behaviors.same();
+  }
+
+  /** Shows this socket and its subscriptions as they are now in the node's registry. */
+  private void listed() {
+    List<String> topics = subscriptions.stream().map(BusTopic::toString).sorted().toList();
+    registry.put(peer.hostSessionId(), new BusConnections.Connection(peer.connectionId(), peer.role(), topics));
   }
 
   private Behavior<Message> onInbound(Inbound in) {
@@ -157,6 +169,7 @@ final class BusConnection {
       if (t == null) return false;
       if (!BusAcl.maySubscribe(peer.role(), t)) return forbidden(s.id(), "subscribe to " + t);
       subscriptions.add(t);
+      listed();
       send(BusFrames.topicReply("subscribed", s.id(), t.namespace(), t.topic()));
       if (t.equals(BusAcl.MANAGER_ACTION) && peer.role() == Role.HOST) {
         // A (re)attached host hears again every action still waiting for its ack.
@@ -167,6 +180,7 @@ final class BusConnection {
       BusTopic t = knownTopic(u.id(), u.namespace(), u.topic());
       if (t == null) return false;
       subscriptions.remove(t);
+      listed();
       send(BusFrames.topicReply("unsubscribed", u.id(), t.namespace(), t.topic()));
       return false;
     } else if (frame instanceof BusFrames.Publish p) {

@@ -55,15 +55,17 @@ public final class HostBusRoutes extends AllDirectives {
   private final ManagerSettings settings;
   private final HostManagerMetrics metrics;
   private final ActorRef<BusTopics.Command> topics;
+  private final BusConnections registry;
   private final TokenVerifier verifier;
   private final Materializer materializer;
 
   HostBusRoutes(ActorSystem<?> system, ManagerSettings settings, HostManagerMetrics metrics,
-      ActorRef<BusTopics.Command> topics, Clock clock) {
+      ActorRef<BusTopics.Command> topics, BusConnections registry, Clock clock) {
     this.system = system;
     this.settings = settings;
     this.metrics = metrics;
     this.topics = topics;
+    this.registry = registry;
     this.verifier = settings.keys() == null ? null : new TokenVerifier(settings.keys(), clock, settings.tokenClockSkew());
     this.materializer = Materializer.matFromSystem(system);
   }
@@ -101,7 +103,10 @@ public final class HostBusRoutes extends AllDirectives {
       };
     }
     TokenClaims admitted = claims;
-    return handleWebSocketMessages(flow(hostId, admitted.role()));
+    // The connection actor is made only for a real upgrade: building the flow eagerly (as an
+    // argument of handleWebSocketMessages) left an actor, a gauge count and a listed subscriber
+    // behind for every plain GET with a valid token. A plain GET is still rejected with 400.
+    return extractWebSocketUpgrade(upgrade -> complete(upgrade.handleMessagesWith(flow(hostId, admitted.role()))));
   }
 
   private Route refuse(String hostId, org.apache.pekko.http.javadsl.model.StatusCode status, String code, String message) {
@@ -126,7 +131,7 @@ public final class HostBusRoutes extends AllDirectives {
     var peer = new BusConnection.Peer(UUID.randomUUID().toString(), hostId, role);
     var host = ClusterSharding.get(system).entityRefFor(HostEntity.ENTITY_KEY, hostId);
     ActorRef<BusConnection.Message> connection = system.systemActorOf(
-        BusConnection.create(peer, outbound.first(), topics, host, settings, metrics), "bus-" + peer.connectionId(), Props.empty());
+        BusConnection.create(peer, outbound.first(), topics, host, settings, metrics, registry), "bus-" + peer.connectionId(), Props.empty());
 
     Sink<Message, NotUsed> inbound = Flow.<Message>create()
         .mapAsync(1, this::collect)

@@ -14,16 +14,22 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The manager component: host entities under sharding with rendezvous placement, the per-node bus
- * topics, the host bus WebSocket route and {@code /debug/assignments}. {@link #init} is the one call
- * the node makes.
+ * topics, the host bus WebSocket route, {@code /debug/assignments}, and the registry of this
+ * node's bus connections that the admin API reads. {@link #init} is the one call the node makes.
  */
 public final class HostManager {
   private static final Logger log = LoggerFactory.getLogger(HostManager.class);
 
-  private HostManager() {}
+  private final Route routes;
+  private final BusConnections busConnections;
 
-  /** Starts the manager on this node and returns its routes. */
-  public static Route init(ActorSystem<?> system, NodeSettings node, NodeMetrics nodeMetrics, KeySet sharedKeys) {
+  private HostManager(Route routes, BusConnections busConnections) {
+    this.routes = routes;
+    this.busConnections = busConnections;
+  }
+
+  /** Starts the manager on this node. */
+  public static HostManager init(ActorSystem<?> system, NodeSettings node, NodeMetrics nodeMetrics, KeySet sharedKeys) {
     ManagerSettings configured = ManagerSettings.create(system.settings().config(), node.askTimeout());
     // Bus tokens verify against the control plane's keys unless the manager has its own.
     ManagerSettings settings = configured.keys() != null ? configured : configured.withKeys(sharedKeys);
@@ -31,14 +37,26 @@ public final class HostManager {
     Clock clock = Clock.systemUTC();
     HostEntity.init(system, settings.host(), settings.assignment(), metrics, clock);
     var topics = system.systemActorOf(BusTopics.create(), "host-bus-topics", Props.empty());
+    BusConnections busConnections = new BusConnections();
     if (settings.keys() == null) {
       log.warn("no token keys for the host bus: it refuses every connection with 503 bus_disabled");
     }
     log.info("manager started: capacity={} max_inflight_actions={} rebalance_batch={} host_entities_here={}",
         settings.assignment().capacity(), settings.host().maxInFlight(), settings.assignment().rebalanceBatch(),
         node.cluster().roles().contains(HostEntity.ROLE));
-    return Directives.concat(
-        new HostBusRoutes(system, settings, metrics, topics, clock).routes(),
+    Route routes = Directives.concat(
+        new HostBusRoutes(system, settings, metrics, topics, busConnections, clock).routes(),
         new AssignmentRoutes(system, settings).routes());
+    return new HostManager(routes, busConnections);
+  }
+
+  /** The host bus and {@code /debug/assignments}. */
+  public Route routes() {
+    return routes;
+  }
+
+  /** The bus connections open on this node, for the admin API. */
+  public BusConnections busConnections() {
+    return busConnections;
   }
 }

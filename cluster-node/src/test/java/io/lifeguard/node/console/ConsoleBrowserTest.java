@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.nimbusds.jose.jwk.OctetKeyPair;
+import io.lifeguard.node.host.BusClient;
 import io.lifeguard.node.http.Json;
 import io.lifeguard.node.testing.FreePorts;
 import io.lifeguard.control.testing.RedisServerProcess;
@@ -34,11 +35,11 @@ import org.junit.jupiter.api.Test;
  * The console end to end: two real nodes sharing a private Redis, Debian's headless Chromium on the
  * second node's {@code /console/}. Signs in (a wrong token is refused with a message), sees both
  * members, sees sessions and the live handshake counter change when a relay client connects,
- * drills into the session, pauses fallback through the confirmation dialog and sees the token API
- * refuse with 403 {@code fallback_paused}, resumes, sees the issued token in the per-cohort
- * guardrail table, writes {@code docs/console.png}, then stops
- * the node serving the page and checks the page says so and recovers when a node comes back on
- * the same port.
+ * drills into the session, an unknown host and a host whose bus client is on the other node,
+ * pauses fallback through the confirmation dialog and sees the token API refuse with 403 {@code
+ * fallback_paused}, resumes, sees the issued token in the per-cohort guardrail table, writes
+ * {@code docs/console.png}, then stops the node serving the page and checks the page says so and
+ * recovers when a node comes back on the same port.
  */
 class ConsoleBrowserTest {
   private static final String ADMIN = "adm-" + UUID.randomUUID();
@@ -118,6 +119,18 @@ class ConsoleBrowserTest {
 
     browser.eval("document.getElementById('host-id').value = 'host-never-seen'; document.getElementById('host-form').requestSubmit()");
     browser.awaitTrue("document.getElementById('host-result').textContent.includes('404 unknown_host')", "an unknown host is a 404", Duration.ofSeconds(10));
+
+    // A host's harness attached to the other node: the drill-down lists it with its node and topics.
+    String busHost = "console-host-" + UUID.randomUUID();
+    BusClient harness = track(BusClient.connect(first.wsUri("/v1/hosts/" + busHost + "/bus?token="
+        + RelayTestClients.token(signer, busHost, Role.HOST, "test"))));
+    harness.send("{\"type\":\"subscribe\",\"namespace\":\"host\",\"topic\":\"config\"}").expect("subscribed");
+    browser.eval("document.getElementById('host-id').value = " + Json.write(busHost) + "; document.getElementById('host-form').requestSubmit()");
+    browser.awaitTrue("document.querySelectorAll('#host-subscribers tbody tr td.mono').length === 2",
+        "the host's bus subscriber row", Duration.ofSeconds(10));
+    String subscribers = browser.text("#host-subscribers tbody");
+    assertTrue(subscribers.contains("host") && subscribers.contains("beach-a") && subscribers.contains("host/config"), subscribers);
+    assertTrue(browser.text("#host-result").contains("1 (1 host)"), browser.text("#host-result"));
 
     // Drain asks for the node's address to be typed; cancelling does nothing.
     browser.eval("document.querySelector('#members tbody tr[data-address$=\\':" + first.clusterPort() + "\\'] button').click()");

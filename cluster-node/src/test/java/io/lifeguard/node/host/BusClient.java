@@ -103,6 +103,11 @@ public final class BusClient implements AutoCloseable {
     return frames.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
   }
 
+  /** Drops the TCP connection without a close frame, as a crashed client or a cut cable would. */
+  public void abort() {
+    socket.abort();
+  }
+
   @Override
   public void close() {
     socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye");
