@@ -1,5 +1,6 @@
 package io.lifeguard.node.cluster;
 
+import static io.lifeguard.node.testing.RelayTestClients.sendAndExpect;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -94,18 +95,6 @@ class DrainTest {
         "LIFEGUARD_ADMIN_TOKENS", AdminHttp.adminTokensEnv(),
         "LIFEGUARD_SEED_NODES", seed == null ? "" : seed,
         "LIFEGUARD_REDIS_URL", "");
-  }
-
-  static void sendAndExpect(LifeguardClient sender, LinkedBlockingQueue<String> inbox, String text, Duration within)
-      throws Exception {
-    long deadline = System.nanoTime() + within.toNanos();
-    while (System.nanoTime() < deadline) {
-      if (sender.isConnected()) sender.send(text.getBytes(StandardCharsets.UTF_8)).exceptionally(e -> null);
-      String got = inbox.poll(300, TimeUnit.MILLISECONDS);
-      while (got != null && !got.equals(text)) got = inbox.poll(50, TimeUnit.MILLISECONDS);
-      if (text.equals(got)) return;
-    }
-    throw new AssertionError("'" + text + "' not received within " + within);
   }
 
   private static LifeguardClient client(String session, Role role, List<URI> urls, LinkedBlockingQueue<String> inbox,

@@ -1,5 +1,6 @@
 package io.lifeguard.node.cluster;
 
+import static io.lifeguard.node.testing.RelayTestClients.sendAndExpect;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -110,19 +111,6 @@ class RelayFailoverTest {
         sendAndExpect(clients.get(sender), inboxes.get(receiver), tag + "-" + sender, Duration.ofSeconds(20));
       }
     }
-  }
-
-  /** Resends until the receiver hears it (membership may still be re-forming). */
-  private static void sendAndExpect(LifeguardClient sender, LinkedBlockingQueue<String> inbox, String text, Duration within)
-      throws Exception {
-    long deadline = System.nanoTime() + within.toNanos();
-    while (System.nanoTime() < deadline) {
-      if (sender.isConnected()) sender.send(text.getBytes(StandardCharsets.UTF_8)).exceptionally(e -> null);
-      String got = inbox.poll(300, TimeUnit.MILLISECONDS);
-      while (got != null && !got.equals(text)) got = inbox.poll(50, TimeUnit.MILLISECONDS);
-      if (text.equals(got)) return;
-    }
-    throw new AssertionError("'" + text + "' not received within " + within);
   }
 
   private static int entityHolder(List<NodeProcess> nodes) throws Exception {

@@ -6,10 +6,13 @@ import io.lifeguard.protocol.client.LifeguardClient;
 import io.lifeguard.protocol.token.TokenClaims;
 import io.lifeguard.protocol.token.TokenSigner;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 
 /** Relay tokens and protocol-library clients for tests that drive nodes as real clients would. */
 public final class RelayTestClients {
@@ -33,5 +36,21 @@ public final class RelayTestClients {
         .sessionId(session)
         .role(role)
         .backoff(Duration.ofMillis(200), Duration.ofSeconds(2));
+  }
+
+  /**
+   * Sends {@code text} until the receiver's inbox has it, or fails after {@code within}: after a
+   * join or a failover membership re-forms asynchronously (protocol.md §4), so a client resends.
+   */
+  public static void sendAndExpect(LifeguardClient sender, LinkedBlockingQueue<String> inbox, String text, Duration within)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + within.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (sender.isConnected()) sender.send(text.getBytes(StandardCharsets.UTF_8)).exceptionally(e -> null);
+      String got = inbox.poll(300, TimeUnit.MILLISECONDS);
+      while (got != null && !got.equals(text)) got = inbox.poll(50, TimeUnit.MILLISECONDS);
+      if (text.equals(got)) return;
+    }
+    throw new AssertionError("'" + text + "' not received within " + within);
   }
 }
