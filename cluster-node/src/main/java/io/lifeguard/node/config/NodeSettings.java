@@ -30,7 +30,8 @@ public record NodeSettings(
   public static final Set<String> KNOWN_ROLES = Set.of("relay", "bridge", "manager");
 
   /** Public HTTP and WebSocket binding. */
-  public record Http(String host, int port) {}
+  /** @param idleTimeout HTTP connections without a request in flight for this long are closed */
+  public record Http(String host, int port, Duration idleTimeout) {}
 
   /** Redis; {@code url} empty means no Redis. */
   public record Redis(String url, Duration commandTimeout) {
@@ -80,7 +81,8 @@ public record NodeSettings(
         nodeName,
         dataDir,
         positive(config, "lifeguard.ask-timeout"),
-        new Http(string(config, "lifeguard.http.host", true), port(config, "lifeguard.http.port")),
+        new Http(string(config, "lifeguard.http.host", true), port(config, "lifeguard.http.port"),
+            positive(config, "lifeguard.http.idle-timeout")),
         new Redis(redisUrl, positive(config, "lifeguard.redis.command-timeout")),
         new Jdbc(jdbcUrl, jdbcUser, string(config, "lifeguard.jdbc.password", false), embedded),
         new Cluster(clusterHost, clusterPort, seeds(config), roles(config)),

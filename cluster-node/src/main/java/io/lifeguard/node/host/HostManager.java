@@ -38,7 +38,7 @@ public final class HostManager {
         settings.assignment().capacity(), settings.host().maxInFlight(), settings.assignment().rebalanceBatch(),
         node.cluster().roles().contains(HostEntity.ROLE));
     return Directives.concat(
-        new HostBusRoutes(system, settings, metrics, topics, clock).routes(),
+        new HostBusRoutes(system, settings, metrics, topics, clock, node.http().idleTimeout()).routes(),
         new AssignmentRoutes(system, settings).routes());
   }
 }
