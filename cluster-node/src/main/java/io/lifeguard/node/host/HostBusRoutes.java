@@ -144,9 +144,11 @@ public final class HostBusRoutes extends AllDirectives {
             BusConnection.StreamFailed::new));
     Source<Message, NotUsed> out = outbound.second().map(o -> (Message) TextMessage.create(o.text()));
     // A bus socket with no message either way for the HTTP idle timeout is closed, as pekko-http's
-    // idle timeout did before the node replaced it (WebSocket pings no longer count).
+    // idle timeout did before the node replaced it (WebSocket pings no longer count). Completing
+    // rather than failing makes it a normal close (1000), not an "internal error" (1011).
     return BidiFlow.<Message, Message>bidirectionalIdleTimeout(idleTimeout)
-        .join(Flow.fromSinkAndSourceCoupled(inbound, out));
+        .join(Flow.fromSinkAndSourceCoupled(inbound, out))
+        .recoverWithRetries(1, java.util.concurrent.TimeoutException.class, Source::empty);
   }
 
   /** A frame's whole text (first) or why it is refused (second); never buffers past the limit. */
