@@ -32,12 +32,14 @@ public final class Bridge {
   private final BridgeRedis redis;
   private final BridgeMetrics metrics;
   private final ConnectionLimits limits;
+  private final java.util.concurrent.Executor callbacks;
   private final Set<BridgeConnection> open = ConcurrentHashMap.newKeySet();
   private final CompletableFuture<Void> allClosed = new CompletableFuture<>();
   private volatile boolean accepting = true;
 
   private Bridge(ActorSystem<?> system, BridgeSettings settings, NodeRedis nodeRedis, NodeMetrics nodeMetrics) {
     this.settings = settings;
+    this.callbacks = system.executionContext();
     this.limits = new ConnectionLimits(settings.maxConnections(), settings.connectionsPerSecond(), settings.connectionBurst());
     this.redis = new BridgeRedis(system, nodeRedis, this::redisLost);
     this.metrics = new BridgeMetrics(nodeMetrics.registry(), limits::open, redis::channelCount);
@@ -82,7 +84,7 @@ public final class Bridge {
 
   /** A new socket holding a reserved slot; the slot is given back when the socket stops. */
   BridgeConnection connection(String agentId, String sessionId) {
-    BridgeConnection connection = new BridgeConnection(agentId, sessionId, settings, redis, metrics, this::released);
+    BridgeConnection connection = new BridgeConnection(agentId, sessionId, settings, redis, metrics, callbacks, this::released);
     open.add(connection);
     return connection;
   }

@@ -39,12 +39,13 @@ final class BridgeConnection implements BridgeRedis.Subscriber, Outbox.Listener 
   private final BridgeSettings settings;
   private final BridgeRedis redis;
   private final BridgeMetrics metrics;
+  private final java.util.concurrent.Executor callbacks;
   private final Consumer<BridgeConnection> onReleased;
   private final Outbox outbox;
   private boolean released; // guarded by this
 
   BridgeConnection(String agentId, String sessionId, BridgeSettings settings, BridgeRedis redis,
-      BridgeMetrics metrics, Consumer<BridgeConnection> onReleased) {
+      BridgeMetrics metrics, java.util.concurrent.Executor callbacks, Consumer<BridgeConnection> onReleased) {
     this.agentId = agentId;
     this.sessionId = sessionId;
     this.downChannel = "session:" + sessionId + ":down";
@@ -52,6 +53,7 @@ final class BridgeConnection implements BridgeRedis.Subscriber, Outbox.Listener 
     this.settings = settings;
     this.redis = redis;
     this.metrics = metrics;
+    this.callbacks = callbacks;
     this.onReleased = onReleased;
     this.outbox = new Outbox(settings.sendBufferBytes(), settings.closeTimeout(), metrics.bufferedBytes, this);
   }
@@ -103,7 +105,9 @@ final class BridgeConnection implements BridgeRedis.Subscriber, Outbox.Listener 
         .map(BridgeConnection::requireJson)
         .mapAsync(PUBLISH_PARALLELISM, this::publish)
         .watchTermination((notUsed, done) -> {
-          done.whenComplete(this::inboundEnded);
+          // An explicit executor: pekko's CompletionStage runs whenComplete through the JDK's default
+          // async pool, which on a machine with fewer than three cores starts a thread per call.
+          done.whenCompleteAsync(this::inboundEnded, callbacks);
           return notUsed;
         })
         .to(Sink.ignore());

@@ -46,14 +46,15 @@ final class BridgeRoutes extends AllDirectives {
   private final ActorSystem<?> system;
   private final BridgeSettings settings;
   private final Bridge bridge;
-  private final org.apache.pekko.event.LoggingAdapter websocketLog;
+  private final io.lifeguard.node.websocket.WebSocketUpgrade.Layers websocketLayers;
 
   /** {@code bridge} is null when this node does not run the bridge. */
   BridgeRoutes(ActorSystem<?> system, BridgeSettings settings, Bridge bridge) {
     this.system = system;
     this.settings = settings;
     this.bridge = bridge;
-    this.websocketLog = org.apache.pekko.event.Logging.getLogger(system.classicSystem(), "io.lifeguard.bridge.websocket");
+    this.websocketLayers = io.lifeguard.node.websocket.WebSocketUpgrade.layers(settings.maxMessageBytes(),
+        org.apache.pekko.event.Logging.getLogger(system.classicSystem(), "io.lifeguard.bridge.websocket"));
   }
 
   Route routes() {
@@ -122,8 +123,7 @@ final class BridgeRoutes extends AllDirectives {
     connection.log("handshake", "accepted", "bridge socket accepted");
     // If the client vanished before pekko-http started the socket's stream, nothing else frees it.
     system.scheduler().scheduleOnce(settings.handshakeTimeout(), connection::abandonIfNotStarted, system.executionContext());
-    return io.lifeguard.node.websocket.WebSocketUpgrade.upgrade(
-        upgrade, connection.flow(), settings.maxMessageBytes(), websocketLog);
+    return io.lifeguard.node.websocket.WebSocketUpgrade.upgrade(upgrade, connection.flow(), websocketLayers);
   }
 
   private CompletionStage<HttpResponse> health() {

@@ -15,6 +15,7 @@ public final class EnvironmentOverrides {
           Map.entry("lifeguard.ask-timeout", "LIFEGUARD_ASK_TIMEOUT"),
           Map.entry("lifeguard.http.host", "LIFEGUARD_HTTP_HOST"),
           Map.entry("lifeguard.http.port", "LIFEGUARD_HTTP_PORT"),
+          Map.entry("lifeguard.http.idle-timeout", "LIFEGUARD_HTTP_IDLE_TIMEOUT"),
           Map.entry("lifeguard.redis.url", "LIFEGUARD_REDIS_URL"),
           Map.entry("lifeguard.redis.command-timeout", "LIFEGUARD_REDIS_COMMAND_TIMEOUT"),
           Map.entry("lifeguard.jdbc.url", "LIFEGUARD_JDBC_URL"),

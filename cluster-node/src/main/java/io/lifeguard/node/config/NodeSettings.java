@@ -35,7 +35,8 @@ public record NodeSettings(
   public static final Set<String> KNOWN_ROLES = Set.of("relay", "bridge", "manager");
 
   /** Public HTTP and WebSocket binding. */
-  public record Http(String host, int port) {}
+  /** @param idleTimeout HTTP connections without a request in flight for this long are closed */
+  public record Http(String host, int port, Duration idleTimeout) {}
 
   /** Redis; {@code url} empty means no Redis. */
   public record Redis(String url, Duration commandTimeout) {
@@ -85,7 +86,8 @@ public record NodeSettings(
         nodeName,
         dataDir,
         positiveDuration(config, "lifeguard.ask-timeout"),
-        new Http(required(config, "lifeguard.http.host"), port(config, "lifeguard.http.port")),
+        new Http(required(config, "lifeguard.http.host"), port(config, "lifeguard.http.port"),
+            positiveDuration(config, "lifeguard.http.idle-timeout")),
         new Redis(redisUrl, positiveDuration(config, "lifeguard.redis.command-timeout")),
         new Jdbc(jdbcUrl, jdbcUser, string(config, "lifeguard.jdbc.password"), embedded),
         new Cluster(clusterHost, clusterPort, seeds(config), roles(config)),

@@ -7,6 +7,7 @@ import io.lifeguard.protocol.token.TokenException;
 import io.lifeguard.protocol.token.TokenVerifier;
 import io.lifeguard.sharding.host.HostEntity;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Optional;
@@ -27,6 +28,7 @@ import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.OverflowStrategy;
+import org.apache.pekko.stream.javadsl.BidiFlow;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
@@ -58,10 +60,13 @@ public final class HostBusRoutes extends AllDirectives {
   private final BusConnections registry;
   private final TokenVerifier verifier;
   private final Materializer materializer;
+  /** The node's HTTP idle timeout, which no longer covers upgraded sockets (IdleConnections). */
+  private final Duration idleTimeout;
 
   HostBusRoutes(ActorSystem<?> system, ManagerSettings settings, HostManagerMetrics metrics,
-      ActorRef<BusTopics.Command> topics, BusConnections registry, Clock clock) {
+      ActorRef<BusTopics.Command> topics, BusConnections registry, Clock clock, Duration idleTimeout) {
     this.system = system;
+    this.idleTimeout = idleTimeout;
     this.settings = settings;
     this.metrics = metrics;
     this.topics = topics;
@@ -143,7 +148,12 @@ public final class HostBusRoutes extends AllDirectives {
             BusConnection.Closed.INSTANCE,
             BusConnection.StreamFailed::new));
     Source<Message, NotUsed> out = outbound.second().map(o -> (Message) TextMessage.create(o.text()));
-    return Flow.fromSinkAndSourceCoupled(inbound, out);
+    // A bus socket with no message either way for the HTTP idle timeout is closed, as pekko-http's
+    // idle timeout did before the node replaced it (WebSocket pings no longer count). Completing
+    // rather than failing makes it a normal close (1000), not an "internal error" (1011).
+    return BidiFlow.<Message, Message>bidirectionalIdleTimeout(idleTimeout)
+        .join(Flow.fromSinkAndSourceCoupled(inbound, out))
+        .recoverWithRetries(1, java.util.concurrent.TimeoutException.class, Source::empty);
   }
 
   /** A frame's whole text (first) or why it is refused (second); never buffers past the limit. */

@@ -45,7 +45,7 @@ public final class HostManager {
         settings.assignment().capacity(), settings.host().maxInFlight(), settings.assignment().rebalanceBatch(),
         node.cluster().roles().contains(HostEntity.ROLE));
     Route routes = Directives.concat(
-        new HostBusRoutes(system, settings, metrics, topics, busConnections, clock).routes(),
+        new HostBusRoutes(system, settings, metrics, topics, busConnections, clock, node.http().idleTimeout()).routes(),
         new AssignmentRoutes(system, settings).routes());
     return new HostManager(routes, busConnections);
   }

@@ -26,9 +26,12 @@ public final class HttpServer {
   public static void start(ActorSystem<?> system, NodeSettings settings, Route routes, Readiness readiness) {
     Readiness.Flag bound = readiness.flag("http");
     NodeSettings.Http http = settings.http();
+    IdleConnections idle = IdleConnections.start(system, http.idleTimeout());
     Http.get(system)
         .newServerAt(http.host(), http.port())
-        .bind(routes)
+        // pekko-http's idle timeout wakes every connection once a second; IdleConnections replaces it.
+        .adaptSettings(s -> s.withTimeouts(s.getTimeouts().withIdleTimeout(scala.concurrent.duration.Duration.Inf())))
+        .bindFlow(idle.watch(routes.flow(system)))
         .whenComplete(
             (binding, failure) -> {
               if (failure != null) {

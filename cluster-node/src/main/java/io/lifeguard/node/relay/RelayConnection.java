@@ -26,6 +26,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
+import io.lifeguard.node.websocket.WsIn;
 import io.lifeguard.node.websocket.WsOut;
 import org.apache.pekko.stream.BoundedSourceQueue;
 import org.apache.pekko.stream.QueueOfferResult;
@@ -40,7 +41,7 @@ import org.apache.pekko.util.ByteString;
  * <p>A connection holds no thread, timer or actor: heartbeats, hello deadlines and idle checks run
  * from the node's {@link RelaySweeper}.
  */
-final class RelayConnection {
+final class RelayConnection implements RelaySocketStage.Handler {
   enum State { AWAITING_HELLO, JOINING, JOINED, CLOSED }
 
   private static final CompletionStage<Done> DONE = CompletableFuture.completedFuture(Done.getInstance());
@@ -96,7 +97,16 @@ final class RelayConnection {
   int queued() { return outbound.size(); }
 
   /** Handles one complete inbound WebSocket message, in arrival order. */
-  CompletionStage<Done> onMessage(ByteString bytes) {
+  @Override
+  public CompletionStage<Done> onMessage(WsIn message) {
+    if (message instanceof WsIn.Binary binary) return onBinary(binary.data());
+    if (message instanceof WsIn.Text) return onText();
+    // Relay liveness is the protocol's own HEARTBEAT frame; WebSocket pings are answered and ignored.
+    if (message instanceof WsIn.Ping) return DONE;
+    return onOversized();
+  }
+
+  private CompletionStage<Done> onBinary(ByteString bytes) {
     long now = System.nanoTime();
     lastInboundNanos = now;
     try {
@@ -116,12 +126,12 @@ final class RelayConnection {
   }
 
   /** The peer sent a text message: the relay speaks binary only. */
-  CompletionStage<Done> onText() {
+  private CompletionStage<Done> onText() {
     return closeWith(CloseReason.UNSUPPORTED_DATA, "text message");
   }
 
   /** The peer sent a message larger than the frame limit. */
-  CompletionStage<Done> onOversized() {
+  private CompletionStage<Done> onOversized() {
     return closeWith(CloseReason.MESSAGE_TOO_BIG, "message over " + node.settings().maxFrameBytes() + " bytes");
   }
 
@@ -145,27 +155,36 @@ final class RelayConnection {
     peerId = node.newPeerId();
     state = State.JOINING;
     long features = claims.featureBits() & node.supportedFeatures();
-    return join().thenApply(result -> {
+    // An explicit executor: pekko's CompletionStages run the non-async callbacks through the JDK's
+    // default async pool, which on a machine with fewer than three cores starts a new thread per call.
+    return join().thenApplyAsync(result -> {
       if (result instanceof SessionEntity.Rejected rejected) {
         refuse(CloseReason.fromWire(rejected.reason()).orElse(CloseReason.SESSION_CLOSED), "join rejected");
         return Done.getInstance();
       }
-      if (state != State.JOINING) return Done.getInstance();
       ServerHello reply = new ServerHello(hello.clientNonce(), node.newNonce(), Compression.NONE, features, peerId,
           (int) node.settings().heartbeatInterval().toSeconds());
       ByteString encoded = ByteString.fromArrayUnsafe(HelloCodec.encodeServerHello(reply));
-      updateMembers(((SessionEntity.Joined) result).list());
-      joined = true;
-      // The ServerHello must be the first message the client sees. Peers may already route to
-      // this connection (they hear of it first), but deliver() drops until JOINED, and JOINED is
-      // set only after the hello is queued, so any frame that sees JOINED queues behind it.
-      offer(encoded);
-      state = State.JOINED;
+      // Locked against terminated(): exactly one of the two tells the entity this peer left.
+      synchronized (this) {
+        if (state != State.JOINING) {
+          // Closed while the join was under way: the entity counted this peer, so take it back out.
+          node.session(sessionId).tell(new SessionEntity.Leave(peerId, id));
+          return Done.getInstance();
+        }
+        updateMembers(((SessionEntity.Joined) result).list());
+        joined = true;
+        // The ServerHello must be the first message the client sees. Peers may already route to
+        // this connection (they hear of it first), but deliver() drops until JOINED, and JOINED is
+        // set only after the hello is queued, so any frame that sees JOINED queues behind it.
+        offer(encoded);
+        state = State.JOINED;
+      }
       node.metrics().handshakes.labelValues("ok").inc();
       node.log().info(this, "handshake", "peer joined as " + role.wireName());
       node.activated(this, claims);
       return Done.getInstance();
-    }).exceptionally(failure -> {
+    }, node.executor()).exceptionally(failure -> {
       Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
           ? failure.getCause() : failure;
       refuse(CloseReason.TRY_AGAIN_LATER, "session unavailable: " + cause);
@@ -193,7 +212,7 @@ final class RelayConnection {
 
   private void rejoin(int attempt) {
     if (state != State.JOINED) return;
-    join(REJOIN_TIMEOUT).whenComplete((result, failure) -> {
+    join(REJOIN_TIMEOUT).whenCompleteAsync((result, failure) -> {
       if (result instanceof SessionEntity.Joined joined) {
         updateMembers(joined.list());
       } else if (result instanceof SessionEntity.Rejected rejected) {
@@ -203,7 +222,7 @@ final class RelayConnection {
       } else {
         close(CloseReason.TRY_AGAIN_LATER, "session unreachable after " + attempt + " rejoin attempts");
       }
-    });
+    }, node.executor());
   }
 
   private CompletionStage<Done> onFrame(ByteString bytes, long now) {
@@ -326,11 +345,16 @@ final class RelayConnection {
   }
 
   /** The socket's stream ended, for whatever reason: leave the session and forget the connection. */
-  void terminated() {
-    state = State.CLOSED;
+  @Override
+  public void terminated() {
+    boolean wasJoined;
+    synchronized (this) {
+      state = State.CLOSED;
+      wasJoined = joined;
+    }
     closed.set(true);
     node.registry().remove(this);
-    if (joined) {
+    if (wasJoined) {
       node.session(sessionId).tell(new SessionEntity.Leave(peerId, id));
       node.left(this);
     }

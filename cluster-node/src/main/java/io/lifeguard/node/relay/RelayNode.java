@@ -151,6 +151,12 @@ public final class RelayNode {
   long supportedFeatures() { return SUPPORTED; }
   ActorSystem<?> system() { return system; }
 
+  /**
+   * Where the relay's future callbacks run: the actor system's default dispatcher. Never the JDK's
+   * default async pool, which starts a thread per task when it has fewer than two workers.
+   */
+  java.util.concurrent.Executor executor() { return system.executionContext(); }
+
   EntityRef<SessionEntity.Command> session(String sessionId) {
     return sharding.entityRefFor(SessionEntity.ENTITY_KEY, sessionId);
   }

@@ -7,23 +7,14 @@ import io.lifeguard.node.websocket.WsOut;
 import io.lifeguard.protocol.CloseReason;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.CompletionStage;
-import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.http.javadsl.model.AttributeKeys;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
-import org.apache.pekko.japi.Pair;
-import org.apache.pekko.stream.BoundedSourceQueue;
-import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.javadsl.Flow;
-import org.apache.pekko.stream.javadsl.Sink;
-import org.apache.pekko.stream.javadsl.Source;
-import org.apache.pekko.util.ByteString;
 
 /**
  * {@code GET /ws} (the relay WebSocket) and {@code GET /debug/stats}. Limits are answered before the
@@ -32,14 +23,13 @@ import org.apache.pekko.util.ByteString;
  */
 public final class RelayRoutes extends AllDirectives {
   private final RelayNode node;
-  private final Materializer materializer;
   private volatile boolean refusing;
-  private final org.apache.pekko.event.LoggingAdapter log;
+  private final WebSocketUpgrade.Layers layers;
 
   RelayRoutes(RelayNode node) {
     this.node = node;
-    this.materializer = Materializer.matFromSystem(node.system());
-    this.log = org.apache.pekko.event.Logging.getLogger(node.system().classicSystem(), "io.lifeguard.relay.websocket");
+    this.layers = WebSocketUpgrade.layers(node.settings().maxFrameBytes(),
+        org.apache.pekko.event.Logging.getLogger(node.system().classicSystem(), "io.lifeguard.relay.websocket"));
   }
 
   public RelayNode node() {
@@ -69,37 +59,23 @@ public final class RelayRoutes extends AllDirectives {
               return complete(Json.error(StatusCodes.BAD_REQUEST, "websocket_upgrade_required",
                   "Expected WebSocket Upgrade request"));
             }
-            return complete(WebSocketUpgrade.upgrade(request, connectionFlow(address), node.settings().maxFrameBytes(),
-                log).orElseThrow());
+            return complete(WebSocketUpgrade.upgrade(request, connectionFlow(address), layers).orElseThrow());
           });
         }))),
         pathPrefix("debug", () -> path("stats", () -> get(() -> complete(Json.ok(stats()))))));
   }
 
+  /**
+   * The socket's handler: one {@link RelaySocketStage} driving a {@link RelayConnection}, which is
+   * registered when the stage starts and removed when it stops.
+   */
   private Flow<WsIn, WsOut, NotUsed> connectionFlow(String clientAddress) {
-    Pair<BoundedSourceQueue<WsOut>, Source<WsOut, NotUsed>> outbound =
-        Source.<WsOut>queue(node.settings().outboundQueueDepth()).preMaterialize(materializer);
-    RelayConnection connection = new RelayConnection(
-        node.registry().nextId(), clientAddress, outbound.first(), node, System.nanoTime());
-    node.registry().add(connection);
-    Sink<WsIn, NotUsed> inbound = Flow.<WsIn>create()
-        .mapAsync(1, message -> handle(connection, message))
-        .to(Sink.ignore());
-    return Flow.fromSinkAndSourceCoupled(inbound, outbound.second())
-        .watchTermination((mat, done) -> {
-          done.whenComplete((d, failure) -> connection.terminated());
-          return NotUsed.getInstance();
-        });
-  }
-
-  private static final CompletionStage<Done> PING_IGNORED = java.util.concurrent.CompletableFuture.completedFuture(Done.getInstance());
-
-  private static CompletionStage<Done> handle(RelayConnection connection, WsIn message) {
-    if (message instanceof WsIn.Binary binary) return connection.onMessage(binary.data());
-    if (message instanceof WsIn.Text) return connection.onText();
-    // Relay liveness is the protocol's own HEARTBEAT frame; WebSocket pings are answered and ignored.
-    if (message instanceof WsIn.Ping) return PING_IGNORED;
-    return connection.onOversized();
+    return Flow.fromGraph(new RelaySocketStage(node.settings().outboundQueueDepth(), outbound -> {
+      RelayConnection connection = new RelayConnection(
+          node.registry().nextId(), clientAddress, outbound, node, System.nanoTime());
+      node.registry().add(connection);
+      return connection;
+    }));
   }
 
   private Map<String, Object> stats() {

@@ -99,6 +99,11 @@ public final class BusClient implements AutoCloseable {
     return this;
   }
 
+  /** The WebSocket status the server closed with, or a failure if it did not close within {@code wait}. */
+  int awaitClosedByServer(Duration wait) throws Exception {
+    return closed.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
   public JsonNode poll(Duration wait) throws InterruptedException {
     return frames.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
   }
