@@ -192,8 +192,29 @@ final class RelayConnection implements RelaySocketStage.Handler {
     });
   }
 
+  /**
+   * The handshake's join. An ask sent while the session's shard is still routed to a node that just
+   * died is lost, not slow, so the join asks in short attempts until {@code join-timeout} is spent:
+   * a client reconnecting during a failover gets in as soon as the shard has moved, instead of
+   * being refused after the whole timeout and waiting out its own backoff. Join is idempotent.
+   */
   private CompletionStage<SessionEntity.JoinResult> join() {
-    return join(node.settings().joinTimeout());
+    CompletableFuture<SessionEntity.JoinResult> result = new CompletableFuture<>();
+    joinAttempt(System.nanoTime() + node.settings().joinTimeout().toNanos(), result);
+    return result;
+  }
+
+  private void joinAttempt(long deadline, CompletableFuture<SessionEntity.JoinResult> result) {
+    long left = Math.max(1, deadline - System.nanoTime());
+    join(java.time.Duration.ofNanos(Math.min(left, REJOIN_TIMEOUT.toNanos()))).whenCompleteAsync((joined, failure) -> {
+      if (failure == null) {
+        result.complete(joined);
+      } else if (state != State.JOINING || deadline - System.nanoTime() <= REJOIN_RETRY.toNanos()) {
+        result.completeExceptionally(failure);
+      } else {
+        node.system().scheduler().scheduleOnce(REJOIN_RETRY, () -> joinAttempt(deadline, result), node.system().executionContext());
+      }
+    }, node.executor());
   }
 
   private CompletionStage<SessionEntity.JoinResult> join(java.time.Duration timeout) {
