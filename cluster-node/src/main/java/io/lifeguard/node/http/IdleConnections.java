@@ -170,13 +170,13 @@ public final class IdleConnections {
         if (entity.isStrict() || entity.isKnownEmpty()) return response;
         // A streamed body (the console's event stream) keeps the connection busy until it ends.
         busy++;
-        Flow<ByteString, ByteString, Object> watched = Flow.<ByteString>create().watchTermination((mat, done) -> {
+        Flow<ByteString, ByteString, Object> untilEnd = Flow.<ByteString>create().watchTermination((mat, done) -> {
           // In place: the non-async variant would run on the JDK's default async pool.
           done.whenCompleteAsync((ok, failure) -> streamEnded.invoke(Done.getInstance()), Runnable::run);
           return (Object) mat;
         });
         return response.withEntity(
-            ((org.apache.pekko.http.scaladsl.model.ResponseEntity) entity).transformDataBytes(watched.asScala()));
+            ((org.apache.pekko.http.scaladsl.model.ResponseEntity) entity).transformDataBytes(untilEnd.asScala()));
       }
 
       @Override

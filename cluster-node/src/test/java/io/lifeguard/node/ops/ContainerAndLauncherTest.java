@@ -3,6 +3,7 @@ package io.lifeguard.node.ops;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.lifeguard.node.testing.Processes;
 import java.nio.file.Files;
 import java.util.List;
 import org.junit.jupiter.api.Test;

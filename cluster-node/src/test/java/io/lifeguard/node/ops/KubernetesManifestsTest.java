@@ -10,6 +10,7 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import io.lifeguard.node.admin.AdminSettings;
 import io.lifeguard.node.config.NodeSettings;
+import io.lifeguard.node.testing.Processes;
 import io.lifeguard.node.testing.RequiredTools;
 import java.nio.file.Files;
 import java.nio.file.Path;

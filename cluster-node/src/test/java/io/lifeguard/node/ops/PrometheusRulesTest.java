@@ -3,6 +3,7 @@ package io.lifeguard.node.ops;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.lifeguard.node.testing.Processes;
 import io.lifeguard.node.testing.RequiredTools;
 import java.util.List;
 import java.util.Set;

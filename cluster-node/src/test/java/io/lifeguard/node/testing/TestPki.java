@@ -17,7 +17,6 @@ import java.security.cert.CertificateFactory;
 import java.security.spec.ECGenParameterSpec;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -147,16 +146,9 @@ public final class TestPki {
     List<String> command = new ArrayList<>(List.of(KEYTOOL.toString(), "-J-XX:TieredStopAtLevel=1", "-J-XX:+UseSerialGC"));
     command.addAll(List.of(arguments));
     try {
-      Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-      process.getOutputStream().close();
-      byte[] output = process.getInputStream().readAllBytes();
-      if (!process.waitFor(60, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-        throw new AssertionError("keytool did not finish: " + command);
-      }
-      if (process.exitValue() != 0) {
-        throw new AssertionError("keytool failed (" + process.exitValue() + "): " + command + "\n"
-            + new String(output, StandardCharsets.UTF_8));
+      Processes.Result result = Processes.run(null, command);
+      if (result.exitCode() != 0) {
+        throw new AssertionError("keytool failed (" + result.exitCode() + "): " + command + "\n" + result.output());
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);

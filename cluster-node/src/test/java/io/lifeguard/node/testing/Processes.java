@@ -1,4 +1,4 @@
-package io.lifeguard.node.ops;
+package io.lifeguard.node.testing;
 
 import java.io.File;
 import java.io.IOException;
@@ -7,12 +7,12 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Runs a command line tool to completion with a deadline and returns its exit code and output. */
-final class Processes {
+public final class Processes {
   private Processes() {}
 
-  record Result(int exitCode, String output) {}
+  public record Result(int exitCode, String output) {}
 
-  static boolean onPath(String tool) {
+  public static boolean onPath(String tool) {
     String path = System.getenv("PATH");
     if (path == null) return false;
     for (String dir : path.split(File.pathSeparator)) {
@@ -21,7 +21,7 @@ final class Processes {
     return false;
   }
 
-  static Result run(File dir, List<String> command) throws IOException, InterruptedException {
+  public static Result run(File dir, List<String> command) throws IOException, InterruptedException {
     Process process = new ProcessBuilder(command).directory(dir).redirectErrorStream(true).start();
     process.getOutputStream().close();
     byte[] output = process.getInputStream().readAllBytes();
