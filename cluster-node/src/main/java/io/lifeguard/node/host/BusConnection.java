@@ -21,10 +21,14 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.pubsub.Topic;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.Done;
+import io.lifeguard.node.edge.Outbound;
+import io.lifeguard.node.edge.WsOut;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * One WebSocket on a host's bus. Receives the client's frames one at a time (the stream waits for
- * an {@link Ack} before the next, so a slow entity backpressures the socket and frames keep their
+ * the previous frame to be handled before the next, so a slow entity backpressures the socket and frames keep their
  * order), applies {@link BusAcl}, talks to the host entity for leases, actions and acks, and
  * forwards the host topic's deliveries that this connection subscribed to. Every refusal is an
  * error frame; nothing is dropped silently.
@@ -32,31 +36,25 @@ import org.apache.pekko.pattern.StatusReply;
 final class BusConnection {
   sealed interface Message {}
 
-  /** The socket is open; ack to receive the first frame. */
-  record Connected(ActorRef<Ack> ackTo) implements Message {}
+  /**
+   * One client frame: its text, or {@code problem} (binary, too large) instead. Completing {@code
+   * handled} lets the socket read the next frame.
+   */
+  record Inbound(String text, String problem, CompletableFuture<Done> handled) implements Message {}
 
-  /** One client frame: its text, or {@code problem} (binary, too large) instead. */
-  record Inbound(String text, String problem, ActorRef<Ack> ackTo) implements Message {}
-
-  enum Ack { INSTANCE }
-
+  /** The socket ended. */
   enum Closed implements Message { INSTANCE }
-
-  record StreamFailed(Throwable cause) implements Message {}
-
-  /** A frame for the client; {@code close} completes the outbound stream. */
-  record Outbound(String text, boolean close) {}
 
   private record TopicReady(ActorRef<Topic.Command<BusDelivery>> topic) implements Message {}
 
   private record Delivered(BusDelivery delivery) implements Message {}
 
-  private record Answered(ClientFrame frame, Object value, Throwable failure, ActorRef<Ack> ackTo) implements Message {}
+  private record Answered(ClientFrame frame, Object value, Throwable failure, CompletableFuture<Done> handled) implements Message {}
 
   /** Who is on the other end and what it may reach. */
   record Peer(String connectionId, String hostSessionId, Role role) {}
 
-  static Behavior<Message> create(Peer peer, ActorRef<Outbound> out, ActorRef<BusTopics.Command> topics,
+  static Behavior<Message> create(Peer peer, Outbound out, ActorRef<BusTopics.Command> topics,
       EntityRef<HostEntity.Command> host, ManagerSettings settings, HostManagerMetrics metrics, BusConnections registry) {
     Map<String, String> mdc = Map.of("host_session_id", peer.hostSessionId(), "peer_id", peer.connectionId(),
         "role", peer.role().wireName());
@@ -65,16 +63,16 @@ final class BusConnection {
       topics.tell(new BusTopics.Attach(peer.hostSessionId(), ctx.getSelf(), ctx.messageAdapter(
           BusTopics.Attached.class, attached -> new TopicReady(attached.topic()))));
       metrics.connection(peer.role(), 1);
-      ctx.getLog().info("bus attached");
+      ctx.getLog().debug("bus attached");
       BusConnection connection = new BusConnection(ctx, peer, out, host, settings, metrics, registry, inbox);
       connection.listed();
-      return connection.starting(null, null);
+      return connection.starting(null);
     }));
   }
 
   private final ActorContext<Message> ctx;
   private final Peer peer;
-  private final ActorRef<Outbound> out;
+  private final Outbound out;
   private final EntityRef<HostEntity.Command> host;
   private final ManagerSettings settings;
   private final HostManagerMetrics metrics;
@@ -84,7 +82,7 @@ final class BusConnection {
   private ActorRef<Topic.Command<BusDelivery>> topic;
   private String holder;
 
-  private BusConnection(ActorContext<Message> ctx, Peer peer, ActorRef<Outbound> out, EntityRef<HostEntity.Command> host,
+  private BusConnection(ActorContext<Message> ctx, Peer peer, Outbound out, EntityRef<HostEntity.Command> host,
       ManagerSettings settings, HostManagerMetrics metrics, BusConnections registry, ActorRef<BusDelivery> inbox) {
     this.ctx = ctx;
     this.peer = peer;
@@ -97,19 +95,20 @@ final class BusConnection {
     this.holder = peer.connectionId();
   }
 
-  /** Waits for both the socket and the host's topic before taking the first frame. */
-  private Behavior<Message> starting(ActorRef<Ack> pendingAck, ActorRef<Topic.Command<BusDelivery>> readyTopic) {
-    if (pendingAck != null && readyTopic != null) {
-      topic = readyTopic;
-      topic.tell(Topic.subscribe(inbox));
-      pendingAck.tell(Ack.INSTANCE);
-      return running();
-    }
+  /**
+   * Waits for the host's topic before handling frames; the socket reads one frame at a time, so at
+   * most one waits here.
+   */
+  private Behavior<Message> starting(Inbound early) {
     return Behaviors.receive(Message.class)
-        .onMessage(Connected.class, m -> starting(m.ackTo(), readyTopic))
-        .onMessage(TopicReady.class, m -> starting(pendingAck, m.topic()))
+        .onMessage(Inbound.class, this::starting)
+        .onMessage(TopicReady.class, m -> {
+          topic = m.topic();
+          topic.tell(Topic.subscribe(inbox));
+          if (early != null) onInbound(early);
+          return running();
+        })
         .onMessage(Closed.class, m -> Behaviors.stopped())
-        .onMessage(StreamFailed.class, m -> Behaviors.stopped())
         .onSignal(PostStop.class, s -> stopped())
         .build();
   }
@@ -120,10 +119,6 @@ final class BusConnection {
         .onMessage(Answered.class, this::onAnswered)
         .onMessage(Delivered.class, this::onDelivered)
         .onMessage(Closed.class, m -> Behaviors.stopped())
-        .onMessage(StreamFailed.class, m -> {
-          ctx.getLog().info("bus stream failed: {}", m.cause().toString());
-          return Behaviors.stopped();
-        })
         .onSignal(PostStop.class, s -> stopped())
         .build();
   }
@@ -132,8 +127,8 @@ final class BusConnection {
     if (topic != null) topic.tell(Topic.unsubscribe(inbox));
     registry.remove(peer.hostSessionId(), peer.connectionId());
     metrics.connection(peer.role(), -1);
-    out.tell(new Outbound(null, true));
-    ctx.getLog().info("bus detached");
+    out.complete();
+    ctx.getLog().debug("bus detached");
     return Behaviors.same();
   }
 
@@ -146,7 +141,7 @@ final class BusConnection {
   private Behavior<Message> onInbound(Inbound in) {
     if (in.problem() != null) {
       sendError(null, in.problem(), "frame refused: " + in.problem());
-      in.ackTo().tell(Ack.INSTANCE);
+      in.handled().complete(Done.getInstance());
       return Behaviors.same();
     }
     ClientFrame frame;
@@ -155,15 +150,15 @@ final class BusConnection {
     } catch (BusFrames.BadFrame bad) {
       ctx.getLog().info("bus frame refused: reason={} {}", bad.code, bad.getMessage());
       sendError(bad.id, bad.code, bad.getMessage());
-      in.ackTo().tell(Ack.INSTANCE);
+      in.handled().complete(Done.getInstance());
       return Behaviors.same();
     }
-    if (!handle(frame, in.ackTo())) in.ackTo().tell(Ack.INSTANCE);
+    if (!handle(frame, in.handled())) in.handled().complete(Done.getInstance());
     return Behaviors.same();
   }
 
   /** Handles a frame; true when an entity answer is awaited (that answer acks the stream). */
-  private boolean handle(ClientFrame frame, ActorRef<Ack> ackTo) {
+  private boolean handle(ClientFrame frame, CompletableFuture<Done> ackTo) {
     if (frame instanceof BusFrames.Subscribe s) {
       BusTopic t = knownTopic(s.id(), s.namespace(), s.topic());
       if (t == null) return false;
@@ -218,7 +213,7 @@ final class BusConnection {
     throw new IllegalStateException("unhandled frame " + frame.getClass().getSimpleName());
   }
 
-  private <R> boolean askEntity(ClientFrame frame, ActorRef<Ack> ackTo, Class<R> type,
+  private <R> boolean askEntity(ClientFrame frame, CompletableFuture<Done> ackTo, Class<R> type,
       org.apache.pekko.japi.function.Function<ActorRef<StatusReply<R>>, HostEntity.Command> command) {
     ctx.askWithStatus(type, host, settings.askTimeout(), command::apply,
         (value, failure) -> new Answered(frame, value, failure, ackTo));
@@ -234,7 +229,7 @@ final class BusConnection {
         answerSuccess(a.frame(), a.value());
       }
     } finally {
-      a.ackTo().tell(Ack.INSTANCE);
+      a.handled().complete(Done.getInstance());
     }
     return Behaviors.same();
   }
@@ -324,8 +319,13 @@ final class BusConnection {
     send(BusFrames.error(id, code, message));
   }
 
+  /** A client that let {@code bus.outbound-buffer} frames pile up is closed (1008), then reconnects. */
   private void send(String text) {
-    out.tell(new Outbound(text, false));
+    if (out.offer(new WsOut.Text(text)) == Outbound.Offer.DROPPED) {
+      metrics.errorFrame("slow_consumer");
+      ctx.getLog().warn("bus client not reading: {} frames unwritten; closing with 1008", settings.outboundBuffer());
+      out.offer(new WsOut.Close(1008, "slow_consumer"));
+    }
   }
 
   private static String abbreviate(String s) {

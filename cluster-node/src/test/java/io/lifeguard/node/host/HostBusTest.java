@@ -65,7 +65,7 @@ class HostBusTest {
   }
 
   private HttpResponse<String> get(String path, String... headers) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(node.uri(path));
+    HttpRequest.Builder request = HttpRequest.newBuilder(node.edgeUri(path));
     if (headers.length > 0) request.headers(headers);
     return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
