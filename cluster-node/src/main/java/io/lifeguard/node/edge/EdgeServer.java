@@ -120,10 +120,10 @@ public final class EdgeServer {
         channelType == EpollServerSocketChannel.class ? "epoll" : "nio", settings.threads(), settings.backlog());
     CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
     shutdown.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "edge-unbind", this::unbind);
-    // After relay-close-sockets and bridge-close-sockets (same phase, registered earlier) gave their
-    // own reasons; what is left (host-bus sockets) goes away with 1001.
-    shutdown.addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "edge-close-sockets", () -> closeAll(1001, "server shutting down"));
-    shutdown.addTask(CoordinatedShutdown.PhaseServiceStop(), "edge-stop", () -> {
+    // A phase after relay-close-sockets and bridge-close-sockets (tasks of one phase run at once),
+    // which close theirs with their own reasons; what is left (host-bus sockets) goes with 1001.
+    shutdown.addTask(CoordinatedShutdown.PhaseServiceStop(), "edge-close-sockets", () -> closeAll(1001, "server shutting down"));
+    shutdown.addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "edge-stop", () -> {
       shutdownThreads();
       return CompletableFuture.completedFuture(Done.getInstance());
     });
