@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs one load scenario against node(s) the harness starts on 127.0.0.1.
 #
-#   load-tests/run.sh <idle|fanout|connect-rate|bridge|chaos|soak> [--flag value ...] [--record]
+#   load-tests/run.sh <idle|fanout|connect-rate|bridge|chaos|soak|edge-bench> [--flag value ...] [--record]
 #
 # Builds the node jar and the generator jar when missing (LOAD_REBUILD=1 forces it; MVN_FLAGS adds
 # flags such as -o), creates a signing key shared by the node and the generator, raises the file
@@ -30,6 +30,10 @@ fi
 
 scenario=$1
 shift
+# The edge benchmark measures against nginx+nchan started in the same run (docs/perf/edge.md).
+if [ "$scenario" = edge-bench ] && [[ " $* " != *" --reference none "* ]]; then
+  load-tests/reference-peer.sh
+fi
 # shellcheck disable=SC2086
 exec java ${LOAD_JVM_FLAGS:--Xmx2g -XX:+UseParallelGC} -jar "$LOAD_JAR" "$scenario" \
   --node-jar "$NODE_JAR" --signing-jwk-file "$KEY" "$@"

@@ -104,6 +104,24 @@ final class Harness implements AutoCloseable {
     return nodes;
   }
 
+  /**
+   * Starts one more node with its own JVM flags and extra LIFEGUARD_* settings, waits until it is
+   * ready, and returns it; the caller may close it early (the harness closes it at the end too).
+   */
+  LocalNode startNode(String name, List<String> jvmFlags, Map<String, String> extraEnv) {
+    if (attachPid > 0) throw new IllegalArgumentException("this scenario starts its own nodes: drop --node-pid");
+    List<String> launch = classpath.isEmpty() ? List.of("-jar", jar) : List.of("-cp", classpath, "io.lifeguard.node.Main");
+    if (classpath.isEmpty() && !Files.isRegularFile(Path.of(jar))) {
+      throw new IllegalArgumentException("node jar " + jar + " not found: build it with mvn -DskipTests package");
+    }
+    Map<String, String> nodeEnv = new LinkedHashMap<>(extraEnv);
+    nodeEnv.putAll(env);
+    nodeEnv.put("LIFEGUARD_NODE_NAME", name);
+    LocalNode node = LocalNode.start(launch, jvmFlags, nodeEnv, null);
+    nodes.add(node);
+    return node.awaitReady(nodeStartTimeout);
+  }
+
   LocalRedis redis() {
     return redis;
   }

@@ -20,7 +20,7 @@ public final class LoadMain {
   /** Runs a command and returns the exit code instead of exiting, for the smoke test. */
   public static int run(String[] args) {
     if (args.length == 0) {
-      System.err.println("usage: <idle|fanout|connect-rate|bridge|chaos|soak|keygen> [--flag value ...]");
+      System.err.println("usage: <idle|fanout|connect-rate|bridge|chaos|soak|edge-bench|keygen> [--flag value ...]");
       return 2;
     }
     if (args[0].equals("keygen")) {
@@ -42,6 +42,7 @@ public final class LoadMain {
         case "bridge" -> BridgeScenario.run(harness);
         case "chaos" -> ChaosScenario.run(harness);
         case "soak" -> SoakScenario.run(harness);
+        case "edge-bench" -> EdgeBenchScenario.run(harness);
         default -> {
           System.err.println("load: unknown scenario " + args[0]);
           yield 2;

@@ -23,9 +23,23 @@ final class ProcessProbe {
   static final long TICKS_PER_SECOND = 100;
   private static final Pattern HEAP_USED = Pattern.compile("used (\\d+)K");
   private final long pid;
+  private final boolean withChildren;
 
   ProcessProbe(long pid) {
+    this(pid, false);
+  }
+
+  private ProcessProbe(long pid, boolean withChildren) {
     this.pid = pid;
+    this.withChildren = withChildren;
+  }
+
+  /**
+   * A process and its direct children summed (CPU ticks, resident set, descriptors): an nginx
+   * master and its workers, say. Children that exit between readings take their ticks with them.
+   */
+  static ProcessProbe withChildren(long pid) {
+    return new ProcessProbe(pid, true);
   }
 
   static ProcessProbe self() {
@@ -38,23 +52,51 @@ final class ProcessProbe {
 
   /** Resident set size in KiB (VmRSS). */
   long residentKib() {
-    return statusField("VmRSS");
+    long sum = 0;
+    for (long p : pids()) sum += statusField(p, "VmRSS");
+    return sum;
   }
 
-  long threads() {
-    return statusField("Threads");
-  }
-
-  long openFileDescriptors() {
-    try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
-      return fds.count();
+  /** This process, and with {@link #withChildren} its direct children (every thread's). */
+  private List<Long> pids() {
+    List<Long> out = new ArrayList<>(List.of(pid));
+    if (!withChildren) return out;
+    try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+      for (Path task : (Iterable<Path>) tasks::iterator) {
+        String children = Files.readString(task.resolve("children")).trim();
+        if (children.isEmpty()) continue;
+        for (String child : children.split("\\s+")) out.add(Long.parseLong(child));
+      }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    return out;
+  }
+
+  long threads() {
+    return statusField(pid, "Threads");
+  }
+
+  long openFileDescriptors() {
+    long sum = 0;
+    for (long p : pids()) {
+      try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(p), "fd"))) {
+        sum += fds.count();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return sum;
   }
 
   /** User plus system CPU time consumed so far, in clock ticks. */
   long cpuTicks() {
+    long sum = 0;
+    for (long p : pids()) sum += cpuTicks(p);
+    return sum;
+  }
+
+  private static long cpuTicks(long pid) {
     try {
       String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
       // The command name in parentheses may hold spaces: fields are counted after the last ')'.
@@ -65,7 +107,7 @@ final class ProcessProbe {
     }
   }
 
-  private long statusField(String name) {
+  private static long statusField(long pid, String name) {
     try {
       for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
         if (line.startsWith(name + ":")) return Long.parseLong(line.replaceAll("[^0-9]", ""));
