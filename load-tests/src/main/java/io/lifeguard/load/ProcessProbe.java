@@ -123,10 +123,18 @@ final class ProcessProbe {
     jcmd("GC.run");
   }
 
-  /** Heap in use in KiB, from {@code jcmd GC.heap_info} (the first "used" figure is the whole heap). */
+  /**
+   * Heap in use in KiB, from {@code jcmd GC.heap_info}: the sum of the "used" figures above the
+   * Metaspace line — one for G1's whole heap, one per generation for Serial and Parallel (whose
+   * first figure is the young generation only).
+   */
   long heapUsedKib() {
-    Matcher m = HEAP_USED.matcher(jcmd("GC.heap_info"));
-    return m.find() ? Long.parseLong(m.group(1)) : -1;
+    String info = jcmd("GC.heap_info");
+    int metaspace = info.indexOf("Metaspace");
+    Matcher m = HEAP_USED.matcher(metaspace < 0 ? info : info.substring(0, metaspace));
+    long sum = -1;
+    while (m.find()) sum = Math.max(sum, 0) + Long.parseLong(m.group(1));
+    return sum;
   }
 
   /** Live bytes and instances per class ({@code jcmd GC.class_histogram}, which collects first). */
