@@ -52,6 +52,34 @@ class LoadSmokeTest {
   }
 
   @Test
+  void edgeBenchOpensHoldsAndHandshakesThroughTheLeanGenerator() throws Exception {
+    // No reference peer here (nginx is not a build dependency); the lean Netty generator must
+    // complete Lifeguard's full handshake (upgrade, ClientHello with a token, ServerHello).
+    Map<String, Object> result = run("edge-bench", "--reference", "none", "--connections", "40", "--handshakes", "20",
+        "--warmup", "10", "--hold", "1s", "--node-flag-sets", "-Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1");
+    List<?> rows = (List<?>) result.get("rows");
+    assertEquals(1, rows.size());
+    @SuppressWarnings("unchecked")
+    Map<String, Object> row = (Map<String, Object>) rows.get(0);
+    assertEquals("lifeguard", row.get("server"));
+    assertEquals(0L, number(row, "warmup_failed"));
+    assertEquals(40L, number(row, "idle_opened"));
+    assertEquals(0L, number(row, "idle_failed_opens"));
+    assertEquals(40L, number(row, "still_open_after_hold"));
+    assertEquals(0L, number(row, "dropped_while_held"));
+    assertEquals(20L, number(row, "handshakes_ok"));
+    assertTrue(row.containsKey("cpu_us_per_handshake"), "server CPU per handshake read from /proc");
+    assertTrue(number(row, "rss_loaded_mib") > 0, "resident set read from /proc");
+  }
+
+  @Test
+  void edgeBenchRefusesAnUnknownReference() throws Exception {
+    Path key = dir.resolve("key.jwk");
+    Files.writeString(key, Ed25519Keys.generate("smoke-key").toJSONString());
+    assertEquals(2, LoadMain.run(new String[] {"edge-bench", "--reference", "apache", "--signing-jwk-file", key.toString()}));
+  }
+
+  @Test
   void refusesAnyHostButLoopback() {
     assertEquals(2, LoadMain.run(new String[] {"idle", "--host", "10.0.0.1", "--signing-jwk-file", "/nonexistent"}));
   }
