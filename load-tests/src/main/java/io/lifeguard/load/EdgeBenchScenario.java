@@ -61,6 +61,12 @@ final class EdgeBenchScenario {
     String logLevel = f.string("node-log-level", "INFO");
     f.rejectUnknown();
     if (!reference.equals("nchan") && !reference.equals("none")) throw new IllegalArgumentException("--reference nchan|none");
+    // Both phases hold every connection at once, in this JVM and in the server (same limit via run.sh).
+    long fdLimit = openFileLimit();
+    if (Math.max(connections, handshakes) + 512L > fdLimit) {
+      throw new IllegalArgumentException("--connections/--handshakes " + Math.max(connections, handshakes)
+          + " need more descriptors than the limit " + fdLimit + " (ulimit -n) allows");
+    }
 
     Plan plan = new Plan(connections, openConcurrency, handshakes, handshakeConcurrency, warmup, hold, timeout, clientThreads);
     List<Map<String, Object>> rows = new ArrayList<>();
@@ -254,6 +260,21 @@ final class EdgeBenchScenario {
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
     }
     pause(Duration.ofSeconds(2));
+  }
+
+  /** The soft limit on open files of this process ({@code /proc/self/limits}); unbounded if unreadable. */
+  static long openFileLimit() {
+    try {
+      for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/limits"))) {
+        if (line.startsWith("Max open files")) {
+          String soft = line.substring("Max open files".length()).trim().split("\\s+")[0];
+          return soft.equals("unlimited") ? Long.MAX_VALUE : Long.parseLong(soft);
+        }
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      // not Linux, or an unexpected format: let the run find out
+    }
+    return Long.MAX_VALUE;
   }
 
   private static String tail(String log) {
