@@ -100,7 +100,7 @@ public final class BusClient implements AutoCloseable {
   }
 
   /** The WebSocket status the server closed with, or a failure if it did not close within {@code wait}. */
-  int awaitClosedByServer(Duration wait) throws Exception {
+  public int awaitClosedByServer(Duration wait) throws Exception {
     return closed.get(wait.toMillis(), TimeUnit.MILLISECONDS);
   }
 
