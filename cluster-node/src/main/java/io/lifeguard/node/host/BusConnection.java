@@ -51,6 +51,18 @@ final class BusConnection {
 
   private record Answered(ClientFrame frame, Object value, Throwable failure, CompletableFuture<Done> handled) implements Message {}
 
+  /** An entity command being asked, until its deadline (raw: one record for every reply type). */
+  @SuppressWarnings("rawtypes")
+  private record Asking(ClientFrame frame, Class<?> type,
+      org.apache.pekko.japi.function.Function command, long deadline,
+      CompletableFuture<Done> handled) {}
+
+  /** An attempt timed out with time left: ask again. */
+  private record Retry(Asking asking) implements Message {}
+
+  private static final java.time.Duration ATTEMPT = java.time.Duration.ofSeconds(1);
+  private static final java.time.Duration MIN_ATTEMPT = java.time.Duration.ofMillis(100);
+
   /** Who is on the other end and what it may reach. */
   record Peer(String connectionId, String hostSessionId, Role role) {}
 
@@ -117,6 +129,10 @@ final class BusConnection {
     return Behaviors.receive(Message.class)
         .onMessage(Inbound.class, this::onInbound)
         .onMessage(Answered.class, this::onAnswered)
+        .onMessage(Retry.class, m -> {
+          attempt(m.asking());
+          return Behaviors.same();
+        })
         .onMessage(Delivered.class, this::onDelivered)
         .onMessage(Closed.class, m -> Behaviors.stopped())
         .onSignal(PostStop.class, s -> stopped())
@@ -215,9 +231,27 @@ final class BusConnection {
 
   private <R> boolean askEntity(ClientFrame frame, CompletableFuture<Done> ackTo, Class<R> type,
       org.apache.pekko.japi.function.Function<ActorRef<StatusReply<R>>, HostEntity.Command> command) {
-    ctx.askWithStatus(type, host, settings.askTimeout(), command::apply,
-        (value, failure) -> new Answered(frame, value, failure, ackTo));
+    attempt(new Asking(frame, type, command, System.nanoTime() + settings.askTimeout().toNanos(), ackTo));
     return true;
+  }
+
+  /**
+   * One attempt of an entity command. A command sent while the host's shard still points at a node
+   * that just died is lost, not slow, so commands are asked in attempts of at most {@link
+   * #ATTEMPT} until the ask timeout is spent, like the relay's join: a controller renewing during a
+   * failover reaches the entity as soon as it has moved. Every entity command is idempotent (by
+   * action id, holder and epoch), so an attempt whose answer was lost does no harm.
+   */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private void attempt(Asking asking) {
+    long left = asking.deadline() - System.nanoTime();
+    java.time.Duration timeout = java.time.Duration.ofNanos(Math.max(1_000_000L, Math.min(left, ATTEMPT.toNanos())));
+    ctx.askWithStatus((Class) asking.type(), host, timeout, r -> (HostEntity.Command) asking.command().apply(r), (value, failure) -> {
+      if (failure instanceof TimeoutException && asking.deadline() - System.nanoTime() > MIN_ATTEMPT.toNanos()) {
+        return new Retry(asking);
+      }
+      return new Answered(asking.frame(), value, failure, asking.handled());
+    });
   }
 
   private Behavior<Message> onAnswered(Answered a) {
