@@ -17,8 +17,8 @@ final class RelaySweeper implements Runnable {
   private final long heartbeatDeadlineNanos;
   private final long idleNanos;
   private final long idleCheckNanos;
-  private long lastHeartbeat;
-  private long lastIdleCheck;
+  private final Cadence heartbeats;
+  private final Cadence idleChecks;
 
   RelaySweeper(RelayNode node, long nowNanos) {
     this.node = node;
@@ -28,8 +28,8 @@ final class RelaySweeper implements Runnable {
     heartbeatDeadlineNanos = s.heartbeatDeadline().toNanos();
     idleNanos = s.idleTimeout().toNanos();
     idleCheckNanos = s.idleCheckInterval().toNanos();
-    lastHeartbeat = nowNanos;
-    lastIdleCheck = nowNanos;
+    heartbeats = new Cadence(heartbeatNanos, TICK.toNanos(), nowNanos);
+    idleChecks = new Cadence(idleCheckNanos, TICK.toNanos(), nowNanos);
   }
 
   @Override
@@ -38,15 +38,12 @@ final class RelaySweeper implements Runnable {
   }
 
   void sweep(long now) {
-    boolean sendHeartbeats = now - lastHeartbeat >= heartbeatNanos;
-    boolean checkIdle = now - lastIdleCheck >= idleCheckNanos;
-    if (sendHeartbeats) lastHeartbeat = now;
-    if (checkIdle) lastIdleCheck = now;
+    boolean sendHeartbeats = heartbeats.due(now);
+    boolean checkIdle = idleChecks.due(now);
     for (RelayConnection c : node.registry().all()) {
       switch (c.state()) {
         case AWAITING_HELLO, JOINING -> {
           if (now - c.openedAtNanos() >= helloNanos) {
-            node.metrics().handshakes.labelValues(CloseReason.HANDSHAKE_TIMEOUT.wireName()).inc();
             c.close(CloseReason.HANDSHAKE_TIMEOUT, "no ClientHello within " + node.settings().helloTimeout().toMillis() + " ms");
           }
         }
