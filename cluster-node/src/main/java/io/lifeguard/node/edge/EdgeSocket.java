@@ -341,6 +341,11 @@ final class EdgeSocket extends ChannelInboundHandlerAdapter implements Outbound 
     return closed;
   }
 
+  @Override
+  public java.util.concurrent.Executor ioThread() {
+    return loop;
+  }
+
   /** Closes from the node's side with {@code code}; used by the edge itself (shutdown). */
   void closeFromNode(int code, String reason) {
     offer(new WsOut.Close(code, reason));

@@ -214,6 +214,11 @@ public final class HostBusEdgeRoute implements EdgeRoute {
       public boolean isClosed() {
         return outbound.isClosed();
       }
+
+      @Override
+      public java.util.concurrent.Executor ioThread() {
+        return outbound.ioThread();
+      }
     }
   }
 }

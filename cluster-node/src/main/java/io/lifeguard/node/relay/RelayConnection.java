@@ -95,6 +95,7 @@ final class RelayConnection implements SocketHandler {
   long framesIn() { return framesIn; }
   long drops() { return drops; }
   int queued() { return outbound.size(); }
+  java.util.concurrent.Executor ioThread() { return outbound.ioThread(); }
 
   /** Handles one complete inbound WebSocket message, in arrival order. */
   @Override
