@@ -166,7 +166,7 @@ public final class HostBusEdgeRoute implements EdgeRoute {
         if (t.text().length() > settings.maxFrameChars()) problem = "frame_too_large";
         else text = t.text();
       } else if (message instanceof WsIn.TooBig tooBig) {
-        problem = tooBig.text() ? "frame_too_large" : "binary_not_supported";
+        problem = tooBig.binary() ? "binary_not_supported" : "frame_too_large";
       } else {
         problem = "binary_not_supported";
       }
