@@ -40,12 +40,13 @@ public final class Node {
       NodeInfo info = new NodeInfo(settings.nodeName(), address, settings.cluster().roles(), Instant.now());
       NodeMetrics metrics = new NodeMetrics();
       Readiness readiness = new Readiness();
+      readiness.dependencies().registerMetrics(metrics.registry());
 
       var config = system.settings().config();
       JournalReadiness.init(system, settings, readiness);
       ClusterMembership.init(context, settings, readiness, info);
       NodeRedis redis = NodeRedis.init(system, settings);
-      ControlComponent control = ControlComponent.init(system, settings, redis, metrics, info);
+      ControlComponent control = ControlComponent.init(system, settings, redis, metrics, info, readiness.dependencies());
       RelayRoutes relay = RelayNode.init(context, RelaySettings.create(config),
           new ControlRelayPolicy(control.plane()), metrics, RelayCounters.start(system, redis));
       Route bridge = Bridge.init(system, settings, redis, readiness, metrics);
