@@ -41,6 +41,7 @@ public final class Node {
       NodeInfo info = new NodeInfo(settings.nodeName(), address, settings.cluster().roles(), Instant.now());
       NodeMetrics metrics = new NodeMetrics();
       Readiness readiness = new Readiness();
+      NodeExit.track(system, readiness);
       readiness.dependencies().registerMetrics(metrics.registry());
 
       var config = system.settings().config();
