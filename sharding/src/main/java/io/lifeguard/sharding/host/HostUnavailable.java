@@ -37,6 +37,7 @@ final class HostUnavailable {
     else if (command instanceof HostEntity.SubmitAction c) ref = c.replyTo();
     else if (command instanceof HostEntity.AckAction c) ref = c.replyTo();
     else if (command instanceof HostEntity.GetStatus c) ref = c.replyTo();
+    else if (command instanceof HostEntity.WatchActions c) ref = c.replyTo();
     else throw new IllegalArgumentException("unknown host command " + command.getClass().getName());
     return ref;
   }
