@@ -49,7 +49,25 @@ final class BusConnection {
 
   private record Delivered(BusDelivery delivery) implements Message {}
 
+  /** An action the host entity accepted, sent to this (watching) connection directly. */
+  private record DirectlyDelivered(HostEntity.ActionDelivery delivery) implements Message {}
+
+  /** Actions delivered lately, by id and epoch: the topic and the entity may both bring one. */
+  private static final int REMEMBERED_DELIVERIES = 1024;
+
   private record Answered(ClientFrame frame, Object value, Throwable failure, CompletableFuture<Done> handled) implements Message {}
+
+  /** An entity command being asked, until its deadline (raw: one record for every reply type). */
+  @SuppressWarnings("rawtypes")
+  private record Asking(ClientFrame frame, Class<?> type,
+      org.apache.pekko.japi.function.Function command, long deadline,
+      CompletableFuture<Done> handled) {}
+
+  /** An attempt timed out with time left: ask again. */
+  private record Retry(Asking asking) implements Message {}
+
+  private static final java.time.Duration ATTEMPT = java.time.Duration.ofSeconds(1);
+  private static final java.time.Duration MIN_ATTEMPT = java.time.Duration.ofMillis(100);
 
   /** Who is on the other end and what it may reach. */
   record Peer(String connectionId, String hostSessionId, Role role) {}
@@ -80,6 +98,7 @@ final class BusConnection {
   private final ActorRef<BusDelivery> inbox;
   private final Set<BusTopic> subscriptions = new HashSet<>();
   private ActorRef<Topic.Command<BusDelivery>> topic;
+  private final java.util.LinkedHashSet<String> delivered = new java.util.LinkedHashSet<>();
   private String holder;
 
   private BusConnection(ActorContext<Message> ctx, Peer peer, Outbound out, EntityRef<HostEntity.Command> host,
@@ -117,7 +136,12 @@ final class BusConnection {
     return Behaviors.receive(Message.class)
         .onMessage(Inbound.class, this::onInbound)
         .onMessage(Answered.class, this::onAnswered)
+        .onMessage(Retry.class, m -> {
+          attempt(m.asking());
+          return Behaviors.same();
+        })
         .onMessage(Delivered.class, this::onDelivered)
+        .onMessage(DirectlyDelivered.class, this::onDirectlyDelivered)
         .onMessage(Closed.class, m -> Behaviors.stopped())
         .onSignal(PostStop.class, s -> stopped())
         .build();
@@ -165,11 +189,15 @@ final class BusConnection {
       if (!BusAcl.maySubscribe(peer.role(), t)) return forbidden(s.id(), "subscribe to " + t);
       subscriptions.add(t);
       listed();
-      send(BusFrames.topicReply("subscribed", s.id(), t.namespace(), t.topic()));
       if (t.equals(BusAcl.MANAGER_ACTION) && peer.role() == Role.HOST) {
-        // A (re)attached host hears again every action still waiting for its ack.
-        return askEntity(frame, ackTo, HostStatus.class, HostEntity.GetStatus::new);
+        // "subscribed" only once the entity itself will tell this connection of every new action
+        // (the pub-sub may take a moment to reach this node); then the host hears again every
+        // action still waiting for its ack.
+        delivered.clear();
+        ActorRef<HostEntity.ActionDelivery> direct = ctx.messageAdapter(HostEntity.ActionDelivery.class, DirectlyDelivered::new);
+        return askEntity(frame, ackTo, HostStatus.class, r -> new HostEntity.WatchActions(direct, r));
       }
+      send(BusFrames.topicReply("subscribed", s.id(), t.namespace(), t.topic()));
       return false;
     } else if (frame instanceof BusFrames.Unsubscribe u) {
       BusTopic t = knownTopic(u.id(), u.namespace(), u.topic());
@@ -204,7 +232,7 @@ final class BusConnection {
       }
       String who = a.holder() != null ? a.holder() : holder;
       return askEntity(frame, ackTo, ActionView.class,
-          r -> new HostEntity.SubmitAction(a.actionId(), who, a.epoch(), a.payload(), r));
+          r -> new HostEntity.SubmitAction(a.actionId(), who, a.epoch(), a.payload(), peer.role().wireName(), r));
     } else if (frame instanceof BusFrames.Ack a) {
       if (!BusAcl.may(peer.role(), Control.ACK)) return forbidden(a.id(), "acknowledge actions");
       metrics.ackPending(1);
@@ -215,9 +243,27 @@ final class BusConnection {
 
   private <R> boolean askEntity(ClientFrame frame, CompletableFuture<Done> ackTo, Class<R> type,
       org.apache.pekko.japi.function.Function<ActorRef<StatusReply<R>>, HostEntity.Command> command) {
-    ctx.askWithStatus(type, host, settings.askTimeout(), command::apply,
-        (value, failure) -> new Answered(frame, value, failure, ackTo));
+    attempt(new Asking(frame, type, command, System.nanoTime() + settings.askTimeout().toNanos(), ackTo));
     return true;
+  }
+
+  /**
+   * One attempt of an entity command. A command sent while the host's shard still points at a node
+   * that just died is lost, not slow, so commands are asked in attempts of at most {@link
+   * #ATTEMPT} until the ask timeout is spent, like the relay's join: a controller renewing during a
+   * failover reaches the entity as soon as it has moved. Every entity command is idempotent (by
+   * action id, holder and epoch), so an attempt whose answer was lost does no harm.
+   */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private void attempt(Asking asking) {
+    long left = asking.deadline() - System.nanoTime();
+    java.time.Duration timeout = java.time.Duration.ofNanos(Math.max(1_000_000L, Math.min(left, ATTEMPT.toNanos())));
+    ctx.askWithStatus((Class) asking.type(), host, timeout, r -> (HostEntity.Command) asking.command().apply(r), (value, failure) -> {
+      if (failure instanceof TimeoutException && asking.deadline() - System.nanoTime() > MIN_ATTEMPT.toNanos()) {
+        return new Retry(asking);
+      }
+      return new Answered(asking.frame(), value, failure, asking.handled());
+    });
   }
 
   private Behavior<Message> onAnswered(Answered a) {
@@ -235,6 +281,12 @@ final class BusConnection {
   }
 
   private void answerFailure(Answered a) {
+    if (a.frame() instanceof BusFrames.Subscribe s) {
+      // Not subscribed after all: the client hears why and may subscribe again.
+      BusTopic t = new BusTopic(s.namespace(), s.topic());
+      subscriptions.remove(t);
+      listed();
+    }
     String code;
     if (a.failure() instanceof StatusReply.ErrorMessage error) {
       code = error.getMessage();
@@ -268,10 +320,13 @@ final class BusConnection {
       if (!view.duplicate()) topic.tell(Topic.publish(delivery(BusAcl.MANAGER_ACK, f.payload(), view.actionId(), view.epoch(), false)));
       send(BusFrames.frame("ack_accepted", f.id()).put("action_id", view.actionId()).put("epoch", view.epoch())
           .put("duplicate", view.duplicate()).toString());
-    } else if (frame instanceof BusFrames.Subscribe) {
+    } else if (frame instanceof BusFrames.Subscribe s) {
+      send(BusFrames.topicReply("subscribed", s.id(), s.namespace(), s.topic()));
       for (ActionView pending : ((HostStatus) value).pending()) {
-        send(BusFrames.message(new BusDelivery("manager", "action", "entity", "controller", pending.payload(),
-            pending.actionId(), pending.epoch(), true)));
+        if (firstDelivery(pending.actionId(), pending.epoch())) {
+          send(BusFrames.message(new BusDelivery("manager", "action", "entity", "controller", pending.payload(),
+              pending.actionId(), pending.epoch(), true)));
+        }
       }
     } else {
       throw new IllegalStateException("no entity answer expected for " + frame.getClass().getSimpleName());
@@ -290,8 +345,27 @@ final class BusConnection {
     BusTopic t = new BusTopic(delivery.namespace(), delivery.topic());
     // Subscriptions were checked against the ACL when made; checking again costs nothing and keeps
     // a future bug in subscribe from leaking controller topics to viewers.
-    if (subscriptions.contains(t) && BusAcl.maySubscribe(peer.role(), t)) send(BusFrames.message(delivery));
+    if (!subscriptions.contains(t) || !BusAcl.maySubscribe(peer.role(), t)) return Behaviors.same();
+    if (t.equals(BusAcl.MANAGER_ACTION) && !firstDelivery(delivery.actionId(), delivery.epoch())) return Behaviors.same();
+    send(BusFrames.message(delivery));
     return Behaviors.same();
+  }
+
+  private Behavior<Message> onDirectlyDelivered(DirectlyDelivered d) {
+    HostEntity.ActionDelivery action = d.delivery();
+    if (subscriptions.contains(BusAcl.MANAGER_ACTION) && firstDelivery(action.actionId(), action.epoch())) {
+      send(BusFrames.message(new BusDelivery("manager", "action", "entity", action.fromRole(), action.payload(),
+          action.actionId(), action.epoch(), false)));
+    }
+    return Behaviors.same();
+  }
+
+  /** True the first time an action (id and epoch) comes by lately; at least once, deduplicated. */
+  private boolean firstDelivery(String actionId, long epoch) {
+    if (actionId == null) return true;
+    if (!delivered.add(actionId + "@" + epoch)) return false;
+    if (delivered.size() > REMEMBERED_DELIVERIES) delivered.remove(delivered.iterator().next());
+    return true;
   }
 
   private BusDelivery delivery(BusTopic t, String payload, String actionId, long epoch, boolean redelivered) {
