@@ -17,10 +17,10 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * Issue 13's edge benchmark: Lifeguard's Netty edge against a reference peer (nginx + nchan)
  * started in the same run, with the lean {@link EdgeClients} generator for both. Per server: a
- * warm-up, then N idle connections opened {@code --open-concurrency} at a time and held (failed
- * opens, resident memory per connection, CPU while holding with heartbeats on), then
- * {@code --handshakes} handshakes at {@code --handshake-concurrency} (server CPU per handshake from
- * {@code /proc/<pid>/stat}, handshakes/s). Lifeguard runs once per JVM flag set
+ * small warm-up, then N idle connections opened {@code --open-concurrency} at a time and held
+ * (failed opens, resident memory per connection, CPU while holding with heartbeats on), then —
+ * warmed up by those N opens — {@code --handshakes} handshakes at {@code --handshake-concurrency}
+ * (server CPU per handshake from {@code /proc/<pid>/stat}, handshakes/s). Lifeguard runs once per JVM flag set
  * ({@code --node-flag-sets "none;-XX:+UseSerialGC -Xmx512m;..."}); ratios are Lifeguard over the
  * reference. Prints a table and one JSON line; figures only, no verdict on exit code.
  */
@@ -49,7 +49,9 @@ final class EdgeBenchScenario {
     int openConcurrency = f.integer("open-concurrency", 200);
     int handshakes = f.integer("handshakes", 5_000);
     int handshakeConcurrency = f.integer("handshake-concurrency", 64);
-    int warmup = f.integer("warmup", 2_000);
+    // Small on purpose: memory a server touched for the warm-up's connections is reused by the idle
+    // phase's, which would hide it from the RSS delta. The idle phase's opens warm the handshakes up.
+    int warmup = f.integer("warmup", 200);
     Duration hold = f.duration("hold", Duration.ofSeconds(30));
     Duration timeout = f.duration("connect-timeout", Duration.ofSeconds(10));
     int clientThreads = f.integer("client-threads", 1);
