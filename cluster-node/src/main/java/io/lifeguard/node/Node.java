@@ -42,6 +42,7 @@ public final class Node {
       Readiness readiness = new Readiness();
 
       var config = system.settings().config();
+      StartupSummary.log(settings, config, info.version());
       JournalReadiness.init(system, settings, readiness);
       ClusterMembership.init(context, settings, readiness, info);
       NodeRedis redis = NodeRedis.init(system, settings);

@@ -43,4 +43,38 @@ class ContainerAndLauncherTest {
     assertTrue(usage.output().contains("usage:"), usage.output());
     assertTrue(Files.exists(OpsFiles.resolve("cluster-node/src/main/java/io/lifeguard/node/ops/GenerateSigningKey.java")));
   }
+
+  @Test
+  void runRebuildsAfterAConsoleFileChanges() throws Exception {
+    java.nio.file.Path copy = Files.createTempDirectory("launcher");
+    Files.copy(OpsFiles.resolve("lifeguard"), copy.resolve("lifeguard"));
+    for (String module : List.of("protocol", "sharding", "control-api")) Files.createDirectories(copy.resolve(module));
+    Files.writeString(copy.resolve("pom.xml"), "<project/>");
+    java.nio.file.Path console = Files.createDirectories(copy.resolve("cluster-node/src/main/resources/console"));
+    java.nio.file.Path jar = Files.createDirectories(copy.resolve("cluster-node/target")).resolve("lifeguard-node.jar");
+    Files.writeString(jar, "jar");
+    java.nio.file.attribute.FileTime built = Files.getLastModifiedTime(jar);
+    Files.setLastModifiedTime(copy.resolve("pom.xml"), java.nio.file.attribute.FileTime.fromMillis(built.toMillis() - 60_000));
+    List<String> needsBuild = List.of("bash", copy.resolve("lifeguard").toString(), "needs-build");
+    assertEquals(1, Processes.run(copy.toFile(), needsBuild).exitCode(), "nothing newer than the jar");
+    for (String file : List.of("app.js", "style.css", "index.html")) {
+      java.nio.file.Path changed = console.resolve(file);
+      Files.writeString(changed, "changed");
+      Files.setLastModifiedTime(changed, java.nio.file.attribute.FileTime.fromMillis(built.toMillis() + 60_000));
+      assertEquals(0, Processes.run(copy.toFile(), needsBuild).exitCode(), file + " newer than the jar means a rebuild");
+      Files.delete(changed);
+    }
+  }
+
+  @Test
+  void mavenPrintsNoRawAnsiResets() throws Exception {
+    // Maven runs these tests, so it is normally on the PATH; a run from an IDE may lack it.
+    io.lifeguard.node.testing.RequiredTools.require(Processes.onPath("mvn"), "skipped: mvn not on the PATH");
+    // jansi, inside Maven 3.8, writes ESC[0m resets even in batch mode; .mvn/jvm.config turns them off,
+    // so the first `./lifeguard run` shows no stray escape codes before the node's first line.
+    assertTrue(OpsFiles.read(".mvn/jvm.config").contains("-Djansi.noreset=true"));
+    Processes.Result result = Processes.run(OpsFiles.root().toFile(), List.of("mvn", "-B", "-q", "-o", "-N", "validate"));
+    assertEquals(0, result.exitCode(), result.output());
+    assertTrue(result.output().indexOf('\u001b') < 0, "no escape code in: " + result.output());
+  }
 }
