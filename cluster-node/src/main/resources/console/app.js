@@ -134,7 +134,7 @@ function renderFallback(snap) {
     ['reason', f.reason || '—'],
     ['decided on', f.decided_on || '—'],
     ['origin', f.origin],
-    ['redis', f.redis + (f.pending_propagation ? ' · not yet propagated' : '')],
+    ['redis', f.redis + (f.propagated === false ? ' · not yet propagated' : '')],
   ]));
   const c = snap.counters ?? {};
   replace($('guardrail'), kv([
