@@ -77,4 +77,49 @@ class ContainerAndLauncherTest {
     assertEquals(0, result.exitCode(), result.output());
     assertTrue(result.output().indexOf('\u001b') < 0, "no escape code in: " + result.output());
   }
+
+  /**
+   * No Docker engine here, so the Dockerfile's own run example is replayed as the container would
+   * run it: the image's ENV plus the example's -e flags (host.docker.internal is what --add-host maps
+   * to the host, 127.0.0.1 here), ports and data folder moved to free ones. It must get ready and
+   * its credentials must work; without the signing key it must refuse to start, as the comment says.
+   */
+  @Test
+  void theDockerfilesRunExampleStartsANode() throws Exception {
+    String dockerfile = OpsFiles.read("ops/container/Dockerfile");
+    java.util.Map<String, String> env = new java.util.LinkedHashMap<>();
+    java.util.regex.Matcher image = java.util.regex.Pattern.compile("^ENV ((?:.*\\\\\n)*.*)$", java.util.regex.Pattern.MULTILINE).matcher(dockerfile);
+    assertTrue(image.find(), "the Dockerfile sets ENV");
+    java.util.regex.Matcher pair = java.util.regex.Pattern.compile("(LIFEGUARD_[A-Z_]+|LOG_[A-Z]+)=(\"[^\"]*\"|\\S+)").matcher(image.group(1));
+    while (pair.find()) env.put(pair.group(1), pair.group(2).replace("\"", ""));
+    int run = dockerfile.indexOf("docker run");
+    assertTrue(run > 0, "the Dockerfile shows a docker run example");
+    String example = dockerfile.substring(run, dockerfile.indexOf("lifeguard:dev", run));
+    assertTrue(example.contains("--add-host=host.docker.internal:host-gateway"), example);
+    java.util.regex.Matcher flag = java.util.regex.Pattern.compile("-e (LIFEGUARD_[A-Z_]+)=(\"[^\"]*\"|\\S+)").matcher(example);
+    while (flag.find()) env.put(flag.group(1), flag.group(2).replace("\"", ""));
+    assertEquals("true", env.get("LIFEGUARD_PRODUCTION"), env.toString());
+    assertEquals("$(cat signing.jwk)", env.get("LIFEGUARD_SIGNING_JWK"), env.toString());
+    env.put("LIFEGUARD_SIGNING_JWK", io.lifeguard.protocol.token.Ed25519Keys.generate("docker-example").toJSONString());
+    env.replaceAll((k, v) -> v.replace("host.docker.internal", "127.0.0.1"));
+    // Where this test's node listens and keeps its journal (NodeProcess picks free ones).
+    for (String moved : List.of("LIFEGUARD_HTTP_HOST", "LIFEGUARD_HTTP_PORT", "LIFEGUARD_MANAGEMENT_PORT",
+        "LIFEGUARD_CLUSTER_PORT", "LIFEGUARD_DATA_DIR")) {
+      env.remove(moved);
+    }
+    // The jar's logback.xml, as in the image, not the test class path's logback-test.xml.
+    env.put("JAVA_TOOL_OPTIONS", "-Dlogback.configurationFile=logback.xml");
+    try (var node = io.lifeguard.node.testing.NodeProcess.start(env).awaitReady(java.time.Duration.ofSeconds(60))) {
+      var client = java.net.http.HttpClient.newHttpClient();
+      var cluster = client.send(java.net.http.HttpRequest.newBuilder(node.uri("/v1/admin/cluster"))
+          .header("Authorization", "Bearer admin-secret").build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, cluster.statusCode(), cluster.body());
+      assertTrue(node.log().contains("\"level\":\"INFO\""), "LOG_FORMAT=json from the image's ENV:\n" + node.logTail());
+    }
+    env.remove("LIFEGUARD_SIGNING_JWK");
+    try (var keyless = io.lifeguard.node.testing.NodeProcess.start(env)) {
+      assertEquals(2, keyless.awaitExit(java.time.Duration.ofSeconds(60)), keyless.log());
+      assertTrue(keyless.log().contains("LIFEGUARD_SIGNING_JWK"), keyless.log());
+    }
+  }
 }
