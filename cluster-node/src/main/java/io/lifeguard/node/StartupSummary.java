@@ -2,6 +2,7 @@ package io.lifeguard.node;
 
 import com.typesafe.config.Config;
 import io.lifeguard.node.config.NodeSettings;
+import io.lifeguard.node.edge.EdgeSettings;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -9,8 +10,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One block at start-up that tells an operator what listens where (HTTP, client WebSockets,
- * cluster, management, console) and what is on or off (Redis, journal, credentials, signing key,
+ * One block at start-up that tells an operator what listens where (HTTP API, client WebSocket
+ * edge, cluster, management, console) and what is on or off (Redis, journal, credentials, signing key,
  * mutual TLS), so nobody has to piece it together from Pekko's lines. Secrets never appear: URLs
  * lose their user information and query, credentials are counted.
  */
@@ -31,8 +32,9 @@ public final class StartupSummary {
         + String.join(",", settings.cluster().roles()));
     String http = "http://" + settings.http().host() + ":" + settings.http().port();
     lines.add(line("http", http + "  (token and admin API, /healthz, /ready, /metrics)"));
-    // The client WebSocket edge (lifeguard.edge.*) adds its line here once it has its own port.
-    lines.add(line("relay", ws(settings.http().host(), settings.http().port()) + "/ws"));
+    EdgeSettings edge = EdgeSettings.create(config);
+    lines.add(line("edge", ws(edge.host(), edge.port())
+        + "  (client WebSockets: relay /ws, bridge /{agent}/ws/{session}, host bus /v1/hosts/{id}/bus)"));
     lines.add(line("console", http + "/console/  (sign in with an admin token)"));
     lines.add(line("cluster", settings.cluster().host() + ":" + settings.cluster().port() + "  " + joining(settings, config)));
     lines.add(line("management", "http://" + config.getString("pekko.management.http.hostname") + ":"

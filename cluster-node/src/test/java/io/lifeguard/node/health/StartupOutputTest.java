@@ -41,7 +41,8 @@ class StartupOutputTest {
       String http = "http://127.0.0.1:" + node.httpPort();
       assertTrue(log.contains("lifeguard " + NodeInfo.projectVersion() + " node 127.0.0.1:" + node.clusterPort() + " starting"), log);
       assertTrue(log.contains("  http        " + http + "  "), log);
-      assertTrue(log.contains("  relay       " + node.wsUri("/ws")), log);
+      String relay = node.wsUri("/ws").toString();
+      assertTrue(log.contains("  edge        " + relay.substring(0, relay.length() - "/ws".length()) + "  (client WebSockets"), log);
       assertTrue(log.contains("  console     " + http + "/console/"), log);
       assertTrue(log.contains("  cluster     127.0.0.1:" + node.clusterPort() + "  (no seeds: forms a cluster of its own)"), log);
       assertTrue(log.contains("  management  http://127.0.0.1:" + management), log);

@@ -103,7 +103,9 @@ class ContainerAndLauncherTest {
     env.put("LIFEGUARD_SIGNING_JWK", io.lifeguard.protocol.token.Ed25519Keys.generate("docker-example").toJSONString());
     env.replaceAll((k, v) -> v.replace("host.docker.internal", "127.0.0.1"));
     // Where this test's node listens and keeps its journal (NodeProcess picks free ones).
-    for (String moved : List.of("LIFEGUARD_HTTP_HOST", "LIFEGUARD_HTTP_PORT", "LIFEGUARD_MANAGEMENT_PORT",
+    assertTrue(example.contains("-p 8080:8080 -p 8081:8081"), "the API and the edge port are published: " + example);
+    for (String moved : List.of("LIFEGUARD_HTTP_HOST", "LIFEGUARD_HTTP_PORT", "LIFEGUARD_EDGE_HOST", "LIFEGUARD_EDGE_PORT",
+        "LIFEGUARD_MANAGEMENT_PORT",
         "LIFEGUARD_CLUSTER_PORT", "LIFEGUARD_DATA_DIR")) {
       env.remove(moved);
     }
