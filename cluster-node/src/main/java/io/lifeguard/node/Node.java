@@ -50,6 +50,7 @@ public final class Node {
       readiness.dependencies().registerMetrics(metrics.registry());
 
       var config = system.settings().config();
+      StartupSummary.log(settings, config, info.version());
       JournalHealth journalHealth = new JournalHealth();
       JournalReadiness.init(system, settings, readiness, journalHealth);
       ClusterMembership.init(context, settings, readiness, info);

@@ -75,7 +75,24 @@ public final class NodeRedis {
         .addTask(CoordinatedShutdown.PhaseActorSystemTerminate(), "close-redis", redis::closeAsync);
     log.info("Redis client for {}:{} (reconnect attempts at most {} ms apart)", uri.getHost(), uri.getPort(),
         settings.redis().reconnectMaxDelay().toMillis());
+    warnOnceIfUnreachable(client, uri);
     return redis;
+  }
+
+  /**
+   * One probe at start-up: lettuce's own reconnect lines are silenced (logback.xml), so an operator
+   * who started a node without Redis learns here, once, why it is not ready and how to run without.
+   */
+  private static void warnOnceIfUnreachable(RedisClient client, RedisURI uri) {
+    client.connectAsync(io.lettuce.core.codec.StringCodec.UTF8, uri).whenComplete((connection, failure) -> {
+      if (connection != null) {
+        connection.closeAsync();
+        return;
+      }
+      log.warn("Redis at {}:{} does not answer: bridge nodes report not ready (check \"bridge\" of /ready) and the "
+          + "kill switch and guardrail counters wait until it does; to run without Redis start with LIFEGUARD_REDIS_URL= "
+          + "(empty)", uri.getHost(), uri.getPort());
+    });
   }
 
   /** Empty when Redis is disabled. */
