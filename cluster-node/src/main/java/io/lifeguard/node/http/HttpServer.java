@@ -40,7 +40,7 @@ public final class HttpServer {
                 return;
               }
               bound.set(true);
-              log.info("HTTP listening on {}", binding.localAddress());
+              log.info("HTTP listening on {}:{}", binding.localAddress().getHostString(), binding.localAddress().getPort());
               registerShutdown(system, binding, readiness);
             });
   }

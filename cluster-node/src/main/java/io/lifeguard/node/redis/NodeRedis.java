@@ -81,7 +81,7 @@ public final class NodeRedis {
 
   /**
    * One probe at start-up: lettuce's own reconnect lines are silenced (logback.xml), so an operator
-   * who started a node without Redis learns here, once, why it is not ready and how to run without.
+   * who started a node without Redis learns here, once, what is degraded and how to run without.
    */
   private static void warnOnceIfUnreachable(RedisClient client, RedisURI uri) {
     client.connectAsync(io.lettuce.core.codec.StringCodec.UTF8, uri).whenComplete((connection, failure) -> {
@@ -89,9 +89,9 @@ public final class NodeRedis {
         connection.closeAsync();
         return;
       }
-      log.warn("Redis at {}:{} does not answer: bridge nodes report not ready (check \"bridge\" of /ready) and the "
-          + "kill switch and guardrail counters wait until it does; to run without Redis start with LIFEGUARD_REDIS_URL= "
-          + "(empty)", uri.getHost(), uri.getPort());
+      log.warn("Redis at {}:{} does not answer: the node serves the relay and the host bus, while the bridge, the "
+          + "shared kill switch and the guardrail counters wait for it (\"degraded\" in /ready and /healthz); to run "
+          + "without Redis start with LIFEGUARD_REDIS_URL= (empty)", uri.getHost(), uri.getPort());
     });
   }
 
