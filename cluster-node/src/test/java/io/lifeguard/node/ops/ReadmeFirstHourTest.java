@@ -28,6 +28,6 @@ class ReadmeFirstHourTest {
     assertTrue(readme.contains("--http-url http://127.0.0.1:8181 --relay-url ws://127.0.0.1:8281/ws")
         && cluster.contains("LIFEGUARD_LOCAL_HTTP_BASE:-8180") && cluster.contains("LIFEGUARD_LOCAL_EDGE_BASE:-8280"),
         "the README's local-cluster addresses are node 1's");
-    assertTrue(readme.contains("it does not look for\none") && readme.contains("stays not ready"), "no promise of Redis auto-detection");
+    assertTrue(readme.contains("it does not look for\none") && readme.contains("under `\"degraded\"`"), "no promise of Redis auto-detection");
   }
 }
