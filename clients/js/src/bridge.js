@@ -162,6 +162,11 @@ export class BridgeClient extends Emitter {
 
   #readRefusal(socket, request, response) {
     let body = '';
+    // The node may reset the connection after its answer, when Node's HTTP client no longer
+    // listens on the socket: swallow that, the refusal is already in hand.
+    request.on('error', noop);
+    response.on('error', noop);
+    request.socket?.on('error', noop);
     response.setEncoding('utf8');
     response.on('data', (chunk) => (body += chunk));
     response.on('end', () => {

@@ -119,17 +119,15 @@ export class Connection {
   #onSocketMessage(data) {
     if (this.ended) return;
     this.#lastReceived = performance.now();
-    if (typeof data === 'string') {
-      this.#fail(CloseReasons.unsupported_data);
-      return;
-    }
-    const bytes = toBytes(data);
-    if (bytes.length > MAX_INBOUND) {
-      this.#fail(CloseReasons.message_too_big);
-      return;
-    }
+    // Checked in arrival order with everything else: a hello still being handled comes first.
     this.#inbound = this.#inbound
-      .then(() => (this.ended ? undefined : this.#onMessage(bytes)))
+      .then(() => {
+        if (this.ended) return undefined;
+        if (typeof data === 'string') throw new ProtocolError('TEXT_MESSAGE', 'text messages are not allowed');
+        const bytes = toBytes(data);
+        if (bytes.length > MAX_INBOUND) throw new ProtocolError('OVERSIZED', `message of ${bytes.length} bytes`);
+        return this.#onMessage(bytes);
+      })
       .catch((error) => {
         if (!(error instanceof ProtocolError)) console.error('lifeguard: unexpected error handling a message', error);
         this.#fail(error instanceof ProtocolError ? error.closeReason : CloseReasons.internal_error);

@@ -3,6 +3,7 @@
 // test reads the outcome from the page. Needs the jar (./lifeguard build) and /usr/bin/chromium.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { startNode, eventually, SERVICE_SECRET } from './support/node.js';
 import { launchChromium } from './support/chromium.js';
 
@@ -44,6 +45,11 @@ test('the demo page: two browser clients exchange encrypted frames through a rea
 test('the library and demo are served with their types, and nothing else under the prefixes', async () => {
   const js = await fetch(`${node.base}/client/index.js`);
   assert.equal(js.status, 200);
+  for (const file of ['index.js', 'connection.js', 'crypto.js']) {
+    const served = await (await fetch(`${node.base}/client/${file}`)).text();
+    assert.equal(served, readFileSync(new URL(`../src/${file}`, import.meta.url), 'utf8'),
+      `the jar serves an old ${file}: rebuild it (./lifeguard build) so the browser tests this library`);
+  }
   assert.match(js.headers.get('content-type'), /^text\/javascript/);
   assert.match(js.headers.get('content-security-policy'), /script-src 'self'/);
   assert.equal((await fetch(`${node.base}/client/nope.js`)).status, 404);

@@ -1,10 +1,12 @@
 // The JS client against a real node started here, and against the Java client (RelayPeer) through
 // it: encrypted relay both ways, reconnect after a retryable close by the node, none after a
-// terminal one. Needs the jar: ./lifeguard build.
+// terminal one; then the bridge client. Needs the jar (./lifeguard build) and Redis on 6379.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { WebSocket } from 'ws';
-import { LifeguardClient, ClosedError, toHex } from '../src/index.js';
+import { BridgeClient, LifeguardClient, ClosedError, toHex } from '../src/index.js';
 import { eventually, mintToken, startJavaPeer, startNode, SERVICE_SECRET } from './support/node.js';
 
 let node;
@@ -122,4 +124,57 @@ test('two JS peers without encryption: frames arrive as sent, with no sender id'
   assert.equal(first.peerId, null);
   assert.equal(new TextDecoder().decode(first.data), 'ping');
   await Promise.all([a.close(), b.close()]);
+});
+
+// The bridge, against the same node and the machine's Redis (127.0.0.1:6379), as a backend
+// would use it: a one-time token SET in Redis, down messages PUBLISHed, up messages SUBSCRIBEd.
+function redis(...args) {
+  return execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', '6379', ...args], { encoding: 'utf8' }).trim();
+}
+
+function bridgeFor(sessionId, token, options = {}) {
+  const bridge = new BridgeClient({ baseUrl: node.wsBase, agentId: 'js-agent', sessionId, getToken: () => token, WebSocket, ...options });
+  const events = [];
+  for (const name of ['open', 'message', 'closed']) bridge.on(name, (detail) => events.push({ name, ...detail }));
+  bridge.events = events;
+  return bridge;
+}
+
+test('bridge: one-time token, down and up messages through Redis, reuse refused with token_missing', async () => {
+  const sessionId = unique('bridge');
+  const token = randomBytes(24).toString('base64url');
+  redis('SET', `session:${sessionId}:auth`, token, 'EX', '60');
+  const subscriber = spawn('redis-cli', ['-h', '127.0.0.1', '-p', '6379', 'SUBSCRIBE', `session:${sessionId}:up`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let upOutput = '';
+  subscriber.stdout.setEncoding('utf8').on('data', (chunk) => (upOutput += chunk));
+  try {
+    await eventually('the test subscribed to :up', () => upOutput.includes(`session:${sessionId}:up`));
+    const bridge = bridgeFor(sessionId, token);
+    await bridge.connect();
+    assert.equal(redis('PUBLISH', `session:${sessionId}:down`, '{"type":"greeting","n":1}'), '1');
+    await eventually('the down message', () => bridge.events.some((e) => e.name === 'message'));
+    assert.deepEqual(bridge.events.find((e) => e.name === 'message').data, { type: 'greeting', n: 1 });
+    bridge.send({ from: 'js', text: 'ünïcode' });
+    await eventually('the up message in Redis', () => upOutput.includes('{"from":"js","text":"ünïcode"}'));
+    assert.throws(() => bridge.send('"' + 'x'.repeat(65536) + '"'), { code: 'message_too_large' });
+    bridge.close();
+    await eventually('closed', () => bridge.events.some((e) => e.name === 'closed'));
+
+    const reuse = bridgeFor(sessionId, token);
+    await assert.rejects(reuse.connect(), (e) => e.status === 401 && e.reason === 'token_missing' && e.retry === false);
+  } finally {
+    subscriber.kill();
+  }
+});
+
+test('bridge: a message above the node\'s limit is closed with 1009 message_too_large, no retry', async () => {
+  const sessionId = unique('bridge-big');
+  const token = randomBytes(24).toString('base64url');
+  redis('SET', `session:${sessionId}:auth`, token, 'EX', '60');
+  const bridge = bridgeFor(sessionId, token, { maxMessageBytes: 1 << 20, reconnect: true });
+  await bridge.connect();
+  bridge.send('"' + 'x'.repeat(70000) + '"');
+  await eventually('the close', () => bridge.events.some((e) => e.name === 'closed'));
+  const closed = bridge.events.find((e) => e.name === 'closed');
+  assert.deepEqual([closed.code, closed.reason, closed.retry, closed.willReconnect], [1009, 'message_too_large', false, false]);
 });
