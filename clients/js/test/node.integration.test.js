@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { WebSocket } from 'ws';
-import { BridgeClient, LifeguardClient, ClosedError, toHex } from '../src/index.js';
+import { BridgeClient, LifeguardClient, ClosedError } from '../src/index.js';
 import { eventually, mintToken, startJavaPeer, startNode, SERVICE_SECRET } from './support/node.js';
 
 let node;
@@ -37,11 +37,14 @@ function client(options) {
 
 test('a JS peer and a Java peer exchange encrypted frames through the node, both directions', async () => {
   const sessionId = unique('js-java');
-  const psk = crypto.getRandomValues(new Uint8Array(32));
-  const java = startJavaPeer(['--url', node.relayUrl, '--mint', node.base, '--service-secret', SERVICE_SECRET,
-    '--session', sessionId, '--role', 'host', '--encrypt', '--psk', toHex(psk)]);
+  // A passphrase: the peer and the demo page both use its SHA-256 as the key.
+  const passphrase = `beach day ${Math.random()}`;
+  const psk = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(passphrase)));
+  const java = startJavaPeer(['--node', node.base, '--service-secret', SERVICE_SECRET,
+    '--session', sessionId, '--role', 'host', '--encrypt', '--psk', passphrase]);
   try {
     await eventually('the Java peer joined', () => java.events.some((l) => l.startsWith('peer: joined')));
+    assert.ok(java.events.includes(`peer: relay at ${node.relayUrl}`), 'the peer found the relay through /healthz: ' + java.events);
     const js = client({ sessionId, role: 'participant', psk, getToken: () => mintToken(node, sessionId, 'participant') });
     const started = performance.now();
     await js.connect();

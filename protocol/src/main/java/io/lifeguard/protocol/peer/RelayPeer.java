@@ -13,8 +13,10 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -44,6 +46,17 @@ public final class RelayPeer {
       System.err.println(PeerOptions.USAGE);
       System.exit(2);
       return;
+    }
+    if (options.urls().isEmpty()) {
+      try {
+        URI url = TokenMinter.relayUrl(options.node());
+        System.err.println("peer: relay at " + url);
+        options = options.withUrls(List.of(url));
+      } catch (IllegalStateException e) {
+        System.err.println("peer: " + e.getMessage() + " (start a node with ./lifeguard run, or give --url)");
+        System.exit(2);
+        return;
+      }
     }
     System.exit(run(options));
   }
@@ -102,7 +115,7 @@ public final class RelayPeer {
       String token = options.token().get();
       return () -> token;
     }
-    TokenMinter minter = new TokenMinter(options.mintBase().orElseThrow(), options.serviceSecret(),
+    TokenMinter minter = new TokenMinter(options.node(), options.serviceSecret(),
         options.sessionId(), options.role());
     return () -> {
       try {

@@ -34,6 +34,31 @@ final class TokenMinter {
     this.body = JSONObjectUtils.toJSONString(request);
   }
 
+  /**
+   * The relay URL a node names in {@code /healthz}: its edge listener ({@code listeners.edge},
+   * "host:port") when it has one, else its HTTP port.
+   *
+   * @throws IllegalStateException when the node does not answer
+   */
+  static URI relayUrl(URI base) {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    try {
+      HttpResponse<String> response = http.send(
+          HttpRequest.newBuilder(base.resolve("/healthz")).timeout(Duration.ofSeconds(5)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      Object listeners = JSONObjectUtils.parse(response.body()).get("listeners");
+      Object edge = listeners instanceof Map<?, ?> map ? map.get("edge") : null;
+      String authority = edge instanceof String text && !text.isBlank() ? text : base.getAuthority();
+      String scheme = "https".equals(base.getScheme()) ? "wss" : "ws";
+      return URI.create(scheme + "://" + authority + "/ws");
+    } catch (IOException | ParseException e) {
+      throw new IllegalStateException("cannot reach " + base + "/healthz: " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
   /** @throws IllegalStateException naming the status and error when the node refuses */
   String mint() {
     HttpRequest request = HttpRequest.newBuilder(endpoint)
