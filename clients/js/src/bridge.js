@@ -30,7 +30,7 @@ export const BridgeReasons = Object.freeze({
 });
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
-const noop = () => {};
+const ignore = () => {};
 
 /** Raised by send() for a message the node would refuse; `code` is the bridge's reason. */
 export class BridgeMessageError extends Error {
@@ -130,7 +130,7 @@ export class BridgeClient extends Emitter {
     if (typeof socket.on === 'function') {
       socket.on('unexpected-response', (request, response) => this.#readRefusal(socket, request, response));
     }
-    socket.onerror = noop;
+    socket.onerror = ignore;
     socket.onopen = () => {
       this.#attempts = 0;
       this.emit('open', {});
@@ -164,9 +164,9 @@ export class BridgeClient extends Emitter {
     let body = '';
     // The node may reset the connection after its answer, when Node's HTTP client no longer
     // listens on the socket: swallow that, the refusal is already in hand.
-    request.on('error', noop);
-    response.on('error', noop);
-    request.socket?.on('error', noop);
+    request.on('error', ignore);
+    response.on('error', ignore);
+    request.socket?.on('error', ignore);
     response.setEncoding('utf8');
     response.on('data', (chunk) => (body += chunk));
     response.on('end', () => {
