@@ -175,7 +175,7 @@ export class Connection {
       this.#sealer = await FrameSealer.create(this.#ownKeys, this.settings.rekeyLimit);
       this.#keyring = new PeerKeyring(psk, hello.peerId, options);
     }
-    if (this.ended) return;
+    if (this.ended || this.#localClose !== null) return; // closed while the keys were derived
     this.#clearTimers();
     this.hello = hello;
     if (this.#ownKeys !== null) this.#enqueue(encodeAnnounce(this.#ownKeys.announce(true))).catch(noop);
