@@ -11,6 +11,7 @@ import io.lifeguard.protocol.Frame;
 import io.lifeguard.protocol.FrameCodec;
 import io.lifeguard.protocol.FrameKind;
 import io.lifeguard.protocol.Role;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -172,9 +173,22 @@ class RelayBadInputTest {
 
   @Test
   void aPlainHttpRequestToTheSocketPathIsRejected() throws Exception {
+    URI edge = URI.create("http://127.0.0.1:" + node.edgePort());
     HttpResponse<String> response = HttpClient.newHttpClient().send(
-        HttpRequest.newBuilder(node.uri("/ws")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpRequest.newBuilder(edge.resolve("/ws")).build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(400, response.statusCode());
+    assertTrue(response.body().contains("websocket_upgrade_required"), response.body());
+    HttpResponse<String> post = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(edge.resolve("/ws")).POST(HttpRequest.BodyPublishers.ofString("x")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(405, post.statusCode());
+    HttpResponse<String> unknown = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(edge.resolve("/nothing/here")).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(404, unknown.statusCode());
+    // The HTTP API port no longer serves the socket: clients are told nothing useful there.
+    HttpResponse<String> api = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(node.uri("/ws")).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(404, api.statusCode());
   }
 
   @Test
