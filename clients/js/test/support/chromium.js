@@ -49,6 +49,8 @@ class Page {
   constructor(socket, kill) {
     this.socket = socket;
     this.kill = kill;
+    // Killing the browser resets the DevTools connection; that is expected, not a test failure.
+    socket.on('error', () => {});
     socket.on('message', (raw) => {
       const message = JSON.parse(raw);
       if (message.id !== undefined) {
@@ -89,7 +91,7 @@ class Page {
   }
 
   async close() {
-    this.socket.close();
+    this.socket.terminate();
     await this.kill();
   }
 }

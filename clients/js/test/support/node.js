@@ -125,6 +125,7 @@ export function startJavaPeer(args) {
   const child = spawn('java', ['-XX:TieredStopAtLevel=1', '-cp', JAR, 'io.lifeguard.protocol.peer.RelayPeer', ...args], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
+  child.stdin.on('error', () => {}); // EPIPE if the peer already exited; its exit code tells why
   const peer = { received: [], events: [], child };
   const lines = (stream, sink) => {
     let buffer = '';
