@@ -20,8 +20,9 @@ before(async () => {
 });
 
 after(async () => {
-  await page?.close();
-  await node?.stop();
+  // Both, whatever happens to the other: a leftover process would hold the test run open.
+  const results = await Promise.allSettled([page?.close(), node?.stop()]);
+  for (const result of results) if (result.status === 'rejected') throw result.reason;
 });
 
 test('the demo page: two browser clients exchange encrypted frames through a real node', { skip }, async () => {

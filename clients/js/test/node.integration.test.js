@@ -19,7 +19,7 @@ before(async () => {
 });
 
 after(async () => {
-  await Promise.all(clients.map((c) => c.close()));
+  await Promise.allSettled(clients.map((c) => c.close()));
   await node?.stop();
 });
 

@@ -15,12 +15,22 @@ export async function launchChromium() {
   const child = spawn(BINARY, ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
     '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
     '--remote-debugging-address=127.0.0.1', '--remote-debugging-port=0', `--user-data-dir=${profile}`, 'about:blank'],
-  { stdio: 'ignore' });
+  { stdio: 'ignore', detached: true }); // its own process group: renderers and zygote go with it
   const exited = new Promise((resolve) => child.once('exit', resolve));
+  const signalGroup = (signal) => {
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      // the group is gone already
+    }
+  };
   const kill = async () => {
-    if (child.exitCode === null) child.kill('SIGKILL');
+    signalGroup('SIGTERM');
+    const hard = setTimeout(() => signalGroup('SIGKILL'), 5000);
     await exited;
-    rmSync(profile, { recursive: true, force: true });
+    clearTimeout(hard);
+    signalGroup('SIGKILL'); // any child the browser left behind
+    rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   };
   try {
     const portFile = join(profile, 'DevToolsActivePort');
