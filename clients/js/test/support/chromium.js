@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
-import { eventually } from './node.js';
+import { eventually, track } from './node.js';
 
 export const BINARY = '/usr/bin/chromium';
 
@@ -24,7 +24,9 @@ export async function launchChromium() {
       // the group is gone already
     }
   };
+  const untrack = track(() => signalGroup('SIGKILL'));
   const kill = async () => {
+    untrack();
     signalGroup('SIGTERM');
     const hard = setTimeout(() => signalGroup('SIGKILL'), 5000);
     await exited;

@@ -13,6 +13,24 @@ export const JAR = join(REPO, 'cluster-node', 'target', 'lifeguard-node.jar');
 export const SERVICE_SECRET = 'secret';
 export const ADMIN_SECRET = 'admin';
 
+// Processes the tests started; killed if the test process ends without stopping them (a timeout,
+// a failed hook), so no node outlives its test run.
+const started = new Set();
+export function track(kill) {
+  started.add(kill);
+  return () => started.delete(kill);
+}
+const killAll = () => {
+  for (const kill of started) kill();
+};
+process.once('exit', killAll);
+for (const signal of ['SIGTERM', 'SIGINT']) {
+  process.once(signal, () => {
+    killAll();
+    process.exit(1);
+  });
+}
+
 export function requireJar() {
   if (!existsSync(JAR)) throw new Error(`${JAR} is missing: run ./lifeguard build first`);
 }
@@ -75,6 +93,7 @@ export async function startNode({ env = {}, jvmProperties = {} } = {}) {
     },
   });
   const exited = new Promise((resolve) => child.once('exit', resolve));
+  const untrack = track(() => child.kill('SIGKILL'));
   const base = `http://127.0.0.1:${http}`;
   const node = {
     base,
@@ -84,7 +103,8 @@ export async function startNode({ env = {}, jvmProperties = {} } = {}) {
       const timeout = setTimeout(() => child.kill('SIGKILL'), 15000);
       await exited;
       clearTimeout(timeout);
-      rmSync(dataDir, { recursive: true, force: true });
+      untrack();
+      rmSync(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
     },
   };
   try {
@@ -140,6 +160,8 @@ export function startJavaPeer(args) {
   lines(child.stdout, peer.received);
   lines(child.stderr, peer.events);
   const exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  const untrack = track(() => child.kill('SIGKILL'));
+  exited.then(untrack);
   peer.send = (line) => child.stdin.write(line + '\n');
   peer.exitCode = () => child.exitCode;
   peer.stop = async () => {
