@@ -107,7 +107,7 @@ final class BridgeConnection implements BridgeRedis.Subscriber, Outbox.Listener,
       }
       return publish(text.text());
     }
-    if (message instanceof WsIn.TooBig tooBig && tooBig.text()) return closing(CloseReason.MESSAGE_TOO_LARGE);
+    if (message instanceof WsIn.TooBig tooBig && !tooBig.binary()) return closing(CloseReason.MESSAGE_TOO_LARGE);
     return closing(CloseReason.BINARY_NOT_SUPPORTED);
   }
 

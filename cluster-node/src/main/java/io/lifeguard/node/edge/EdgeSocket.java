@@ -123,7 +123,7 @@ final class EdgeSocket extends ChannelInboundHandlerAdapter implements Outbound 
       if (frame.isFinalFragment()) {
         ByteBuf content = frame.content();
         if (content.readableBytes() > maxMessageBytes) {
-          deliver(new WsIn.TooBig(content.readableBytes(), fragmentsText));
+          deliver(new WsIn.TooBig(content.readableBytes(), java.util.Optional.of(fragmentsText)));
         } else {
           deliver(message(content, fragmentsText));
         }
@@ -152,7 +152,7 @@ final class EdgeSocket extends ChannelInboundHandlerAdapter implements Outbound 
     if (discarding >= 0) {
       long size = discarding;
       discarding = -1;
-      deliver(new WsIn.TooBig(size, fragmentsText));
+      deliver(new WsIn.TooBig(size, java.util.Optional.of(fragmentsText)));
     } else {
       WsIn message = message(fragments, fragmentsText);
       releaseFragments();
@@ -231,7 +231,7 @@ final class EdgeSocket extends ChannelInboundHandlerAdapter implements Outbound 
       // The decoder refuses the rest of the stream after a violation, so the close cannot be answered.
       if (corrupt.closeStatus() != null && corrupt.closeStatus().code() == WebSocketCloseStatus.MESSAGE_TOO_BIG.code()
           && !closeSent && !busy && handler != null) {
-        deliver(new WsIn.TooBig((long) maxMessageBytes + 1, false));
+        deliver(new WsIn.TooBig((long) maxMessageBytes + 1, java.util.Optional.empty()));
         if (!closeSent) sendClose(WebSocketCloseStatus.MESSAGE_TOO_BIG.code(), "message too big");
         return;
       }
@@ -339,6 +339,11 @@ final class EdgeSocket extends ChannelInboundHandlerAdapter implements Outbound 
   @Override
   public boolean isClosed() {
     return closed;
+  }
+
+  @Override
+  public java.util.concurrent.Executor ioThread() {
+    return loop;
   }
 
   /** Closes from the node's side with {@code code}; used by the edge itself (shutdown). */

@@ -33,4 +33,10 @@ public interface Outbound {
 
   /** True once a close was offered or the socket ended. */
   boolean isClosed();
+
+  /**
+   * The socket's I/O thread. Offers made on it are written at once; a caller with work for many
+   * sockets (heartbeats) hands each thread one batch instead of waking it once per socket.
+   */
+  java.util.concurrent.Executor ioThread();
 }

@@ -226,5 +226,10 @@ final class UpgradeHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     public boolean isClosed() {
       return true;
     }
+
+    @Override
+    public java.util.concurrent.Executor ioThread() {
+      return Runnable::run;
+    }
   }
 }

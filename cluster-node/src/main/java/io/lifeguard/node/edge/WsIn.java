@@ -15,6 +15,15 @@ public sealed interface WsIn {
    */
   record Ping() implements WsIn {}
 
-  /** A message larger than the limit arrived; its bytes were discarded as they came. */
-  record TooBig(long atLeastBytes, boolean text) implements WsIn {}
+  /**
+   * A message larger than the limit arrived; its bytes were discarded as they came. {@code text}
+   * is empty when the message was refused in its first frame's header, before its type could be
+   * told (a single frame over the limit): handlers then treat it as too big, whatever it was.
+   */
+  record TooBig(long atLeastBytes, java.util.Optional<Boolean> text) implements WsIn {
+    /** True only when the message is known to be binary. */
+    public boolean binary() {
+      return text.isPresent() && !text.get();
+    }
+  }
 }

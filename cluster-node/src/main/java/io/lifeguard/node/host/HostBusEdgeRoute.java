@@ -166,7 +166,7 @@ public final class HostBusEdgeRoute implements EdgeRoute {
         if (t.text().length() > settings.maxFrameChars()) problem = "frame_too_large";
         else text = t.text();
       } else if (message instanceof WsIn.TooBig tooBig) {
-        problem = tooBig.text() ? "frame_too_large" : "binary_not_supported";
+        problem = tooBig.binary() ? "binary_not_supported" : "frame_too_large";
       } else {
         problem = "binary_not_supported";
       }
@@ -213,6 +213,11 @@ public final class HostBusEdgeRoute implements EdgeRoute {
       @Override
       public boolean isClosed() {
         return outbound.isClosed();
+      }
+
+      @Override
+      public java.util.concurrent.Executor ioThread() {
+        return outbound.ioThread();
       }
     }
   }

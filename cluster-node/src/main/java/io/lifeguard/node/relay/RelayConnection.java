@@ -95,6 +95,7 @@ final class RelayConnection implements SocketHandler {
   long framesIn() { return framesIn; }
   long drops() { return drops; }
   int queued() { return outbound.size(); }
+  java.util.concurrent.Executor ioThread() { return outbound.ioThread(); }
 
   /** Handles one complete inbound WebSocket message, in arrival order. */
   @Override
@@ -163,7 +164,8 @@ final class RelayConnection implements SocketHandler {
         return Done.getInstance();
       }
       ServerHello reply = new ServerHello(hello.clientNonce(), node.newNonce(), Compression.NONE, features, peerId,
-          (int) node.settings().heartbeatInterval().toSeconds());
+          (int) node.settings().heartbeatInterval().toSeconds(),
+          Math.min(hello.protocolVersion(), ServerHello.PROTOCOL_VERSION));
       ByteString encoded = ByteString.fromArrayUnsafe(HelloCodec.encodeServerHello(reply));
       // Locked against terminated(): exactly one of the two tells the entity this peer left.
       synchronized (this) {
@@ -336,8 +338,8 @@ final class RelayConnection implements SocketHandler {
     if (state == State.JOINED) offer(node.heartbeatFrame());
   }
 
+  /** Refuses the handshake; close() counts it as the handshake's outcome. */
   private CompletionStage<Done> refuse(CloseReason reason, String detail) {
-    node.metrics().handshakes.labelValues(reason.wireName()).inc();
     return closeWith(reason, detail);
   }
 
@@ -355,6 +357,11 @@ final class RelayConnection implements SocketHandler {
     State previous = state;
     state = State.CLOSED;
     node.metrics().closes.labelValues(reason.wireName()).inc();
+    // Every socket that ends before its ServerHello is one handshake, whatever ended it (a bad
+    // token, a malformed or oversized hello, a text message, the hello deadline).
+    if (previous == State.AWAITING_HELLO || previous == State.JOINING) {
+      node.metrics().handshakes.labelValues(reason.wireName()).inc();
+    }
     node.log().closed(this, previous == State.JOINED ? "relay" : "handshake", reason, detail);
     outbound.offer(new WsOut.Binary(ByteString.fromArrayUnsafe(FrameCodec.encode(Frame.close(0, reason)))));
     outbound.offer(new WsOut.Close(reason.wsCode(), reason.wireName()));

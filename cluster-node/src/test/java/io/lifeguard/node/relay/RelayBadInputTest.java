@@ -86,25 +86,31 @@ class RelayBadInputTest {
 
   @Test
   void aTextMessageIsUnsupportedData() {
+    double before = handshakes("unsupported_data");
     RawRelayClient c = RawRelayClient.connect(node.wsUri("/ws"));
     c.sendText("{\"type\":\"client_hello\"}");
     assertEquals(CloseReason.UNSUPPORTED_DATA, c.awaitCloseReason());
+    assertEquals(before + 1, handshakes("unsupported_data"), "a refused hello counts as a handshake outcome");
     sessionStillWorks();
   }
 
   @Test
   void garbageInsteadOfAHelloIsAProtocolError() {
+    double before = handshakes("protocol_error");
     RawRelayClient c = RawRelayClient.connect(node.wsUri("/ws"));
     c.sendBinary(new byte[] {1, 1, 0, 0});
     assertEquals(CloseReason.PROTOCOL_ERROR, c.awaitCloseReason());
+    assertEquals(before + 1, handshakes("protocol_error"));
     sessionStillWorks();
   }
 
   @Test
   void aMalformedHelloIsAProtocolError() {
+    double before = handshakes("protocol_error");
     RawRelayClient c = RawRelayClient.connect(node.wsUri("/ws"));
     c.sendBinary("{\"type\":\"client_hello\",\"session_id\":42}".getBytes());
     assertEquals(CloseReason.PROTOCOL_ERROR, c.awaitCloseReason());
+    assertEquals(before + 1, handshakes("protocol_error"));
     sessionStillWorks();
   }
 
@@ -208,6 +214,16 @@ class RelayBadInputTest {
       // upgrade succeeds, the next is over the per-address rate.
       RawRelayClient.connect(limited.wsUri("/ws")).close();
       assertEquals(429, upgradeStatus(limited));
+    }
+  }
+
+  private double handshakes(String outcome) {
+    try {
+      String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(node.uri("/metrics")).build(),
+          HttpResponse.BodyHandlers.ofString()).body();
+      return RelayMetricsReader.value(metrics, "lifeguard_handshakes_total", "outcome=\"" + outcome + "\"");
+    } catch (Exception e) {
+      throw new AssertionError(e);
     }
   }
 
