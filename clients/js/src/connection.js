@@ -7,7 +7,7 @@ import { CloseReasons, closeReasonOrFallback } from './close.js';
 import { NotConnectedError, ProtocolError } from './errors.js';
 import { equalBytes, randomBytes, toBytes } from './bytes.js';
 import { closeFrame, closeReasonOf, decodeFrame, encodeFrame, heartbeatFrame, HEADER_LENGTH, Kind, MAX_BODY } from './frame.js';
-import { decodeServerHello, encodeClientHello, looksLikeHello, NONCE_LENGTH } from './hello.js';
+import { decodeServerHello, encodeClientHello, looksLikeHello, NONCE_LENGTH, PROTOCOL_VERSION } from './hello.js';
 import { decodeAnnounce, encodeAnnounce, FrameSealer, isAnnounce, KeySchedule, Suite, suiteFromFeatureBits } from './crypto.js';
 import { PeerKeyring } from './keyring.js';
 
@@ -159,6 +159,8 @@ export class Connection {
 
   async #onServerHello(hello) {
     if (!equalBytes(hello.ackNonce, this.clientNonce)) throw new ProtocolError('MALFORMED_HELLO', 'ack_nonce does not echo our nonce');
+    // The node must not answer above the version we asked for (section 2.3).
+    if (hello.protocolVersion > PROTOCOL_VERSION) throw new ProtocolError('MALFORMED_HELLO', `server chose protocol_version ${hello.protocolVersion}`);
     const { psk } = this.settings;
     if (psk !== null) {
       const suite = suiteFromFeatureBits(hello.featuresBitmap);

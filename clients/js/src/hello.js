@@ -3,6 +3,8 @@ import { ProtocolError } from './errors.js';
 import { fromBase64Url, fromUtf8, toBase64Url, utf8 } from './bytes.js';
 
 export const MAX_HELLO_BYTES = 8192;
+/** The protocol version this library speaks (docs/protocol.md). */
+export const PROTOCOL_VERSION = 1;
 export const NONCE_LENGTH = 16;
 export const IDENTIFIER = /^[A-Za-z0-9._:-]{1,128}$/;
 export const ROLES = Object.freeze(['host', 'participant', 'controller', 'manager', 'viewer']);
@@ -13,7 +15,7 @@ export function looksLikeHello(message) {
   return message.length > 0 && message[0] === 0x7b;
 }
 
-export function encodeClientHello({ sessionId, token, clientNonce, role, protocolVersion = 1, compression = 'none' }) {
+export function encodeClientHello({ sessionId, token, clientNonce, role, protocolVersion = PROTOCOL_VERSION, compression = 'none' }) {
   const bytes = utf8(
     JSON.stringify({
       type: 'client_hello',
@@ -54,6 +56,8 @@ export function decodeServerHello(message) {
     featuresBitmap: integer(json, 'features_bitmap', 0, Number.MAX_SAFE_INTEGER),
     peerId,
     heartbeatInterval: integer(json, 'heartbeat_interval', 1, 3600),
+    // Absent in nodes that predate negotiation (section 2.3): they speak version 1.
+    protocolVersion: 'protocol_version' in json ? integer(json, 'protocol_version', 1, 255) : 1,
   };
 }
 

@@ -57,6 +57,8 @@ export interface ServerHello {
   peerId: string;
   /** Seconds. */
   heartbeatInterval: number;
+  /** The version both sides speak (1 when the node predates negotiation). */
+  protocolVersion: number;
 }
 
 export interface LifeguardClientOptions {

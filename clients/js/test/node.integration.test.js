@@ -47,7 +47,7 @@ test('a JS peer and a Java peer exchange encrypted frames through the node, both
     assert.ok(java.events.includes(`peer: relay at ${node.relayUrl}`), 'the peer found the relay through /healthz: ' + java.events);
     const js = client({ sessionId, role: 'participant', psk, getToken: () => mintToken(node, sessionId, 'participant') });
     const started = performance.now();
-    await js.connect();
+    assert.equal((await js.connect()).protocolVersion, 1);
     await eventually('each side learned the other\'s key', () =>
       js.named('peer').length === 1 && java.events.some((l) => l.includes('announced its key')));
     await js.send('from js: ünïcode ✓');
@@ -170,13 +170,7 @@ test('bridge: one-time token, down and up messages through Redis, reuse refused 
   }
 });
 
-// TODO for the edge: a text message above the limit in ONE WebSocket frame trips Netty's frame
-// limit, and the node then sends the error frame {"code":1003,"reason":"binary_not_supported"} but
-// closes with 1009 (fragmented, the same message gets 1009 message_too_large in both). The client
-// reports what the node sent; this test states the documented behaviour and turns green with the fix.
-test('bridge: a message above the node\'s limit is closed with 1009 message_too_large, no retry', {
-  todo: 'edge: oversized single-frame text is reported as binary_not_supported (1003) in the error frame',
-}, async () => {
+test('bridge: a message above the node\'s limit is closed with 1009 message_too_large, no retry', async () => {
   const sessionId = unique('bridge-big');
   const token = randomBytes(24).toString('base64url');
   redis('SET', `session:${sessionId}:auth`, token, 'EX', '60');

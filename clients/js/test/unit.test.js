@@ -62,8 +62,10 @@ const serverHello = (overrides = {}) => utf8(JSON.stringify({
 
 test('server hello validation: every rejection of section 2', () => {
   assert.equal(decodeServerHello(serverHello({ unknown_field: [1] })).peerId, 'p-1');
+  assert.equal(decodeServerHello(serverHello()).protocolVersion, 1, 'absent: version 1');
+  assert.equal(decodeServerHello(serverHello({ protocol_version: 7 })).protocolVersion, 7);
   for (const bad of [{ type: 'client_hello' }, { ack_nonce: 'short' }, { peer_id: 'has space' }, { heartbeat_interval: 0 },
-    { heartbeat_interval: 1.5 }, { features_bitmap: -1 }, { server_nonce: 7 }, { ack_nonce: toBase64Url(new Uint8Array(16)) + '=' }]) {
+    { heartbeat_interval: 1.5 }, { features_bitmap: -1 }, { protocol_version: 0 }, { protocol_version: 256 }, { server_nonce: 7 }, { ack_nonce: toBase64Url(new Uint8Array(16)) + '=' }]) {
     assert.throws(() => decodeServerHello(serverHello(bad)), { code: 'MALFORMED_HELLO' }, JSON.stringify(bad));
   }
   assert.throws(() => decodeServerHello(serverHello({ negotiated_compression: 'zstd' })), { code: 'UNSUPPORTED_COMPRESSION' });
@@ -165,6 +167,17 @@ test('client: a text message ends the connection with unsupported_data (no recon
 
 test('client: a server hello that does not echo our nonce is a protocol error (no reconnect)', async () => {
   const server = await scriptedServer((socket) => socket.send(serverHello({ ack_nonce: toBase64Url(new Uint8Array(16).fill(9)) })));
+  const { client, closes } = recordingClient(server.url);
+  await assert.rejects(client.connect(), (e) => e.reason.name === 'protocol_error');
+  assert.deepEqual(closes(), ['protocol_error']);
+  await server.close();
+});
+
+test('client: a server hello above the version we asked for is a protocol error (section 2.3)', async () => {
+  const server = await scriptedServer((socket, hello) => {
+    assert.equal(hello.protocol_version, 1);
+    socket.send(helloFor(hello, { protocol_version: 2 }));
+  });
   const { client, closes } = recordingClient(server.url);
   await assert.rejects(client.connect(), (e) => e.reason.name === 'protocol_error');
   assert.deepEqual(closes(), ['protocol_error']);
