@@ -12,6 +12,10 @@ import { decodeAnnounce, encodeAnnounce, FrameSealer, isAnnounce, KeySchedule, S
 import { PeerKeyring } from './keyring.js';
 
 const MISSED_HEARTBEATS_FOR_DEAD = 3;
+// A reply announce can be lost: the peer's frame reached us directly, while the node's push that
+// adds the peer to our connection's targets travels another path and may still be on its way.
+// Repeating the reply (receivers ignore an announce they know) heals that race.
+const REPLY_REPEATS_MS = [500, 2000];
 const MAX_INBOUND = HEADER_LENGTH + MAX_BODY;
 const OPEN = 1;
 const CONNECTING = 0;
@@ -196,7 +200,7 @@ export class Connection {
       if (isAnnounce(frame)) {
         const announce = decodeAnnounce(frame);
         const learned = await this.#keyring.onAnnounce(announce);
-        if (learned && announce.replyRequested) this.#enqueue(encodeAnnounce(this.#ownKeys.announce(false))).catch(noop);
+        if (learned && announce.replyRequested) this.#replyAnnounce();
         if (learned) this.client.emit('peer', { peerId: announce.peerId });
         return;
       }
@@ -207,6 +211,14 @@ export class Connection {
       // Another peer's bad frame must not cost us our connection.
       if (!(error instanceof ProtocolError)) throw error;
       this.client.emit('rejected', { error, code: error.code });
+    }
+  }
+
+  #replyAnnounce() {
+    const reply = encodeAnnounce(this.#ownKeys.announce(false));
+    this.#enqueue(reply).catch(noop);
+    for (const delay of REPLY_REPEATS_MS) {
+      this.#timer(setTimeout(() => this.ended || this.#enqueue(reply).catch(noop), delay));
     }
   }
 

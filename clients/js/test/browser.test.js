@@ -30,12 +30,15 @@ test('the demo page: two browser clients exchange encrypted frames through a rea
   const url = `${node.base}/demo/?auto=1&secret=${SERVICE_SECRET}&session=${sessionId}`;
   const started = performance.now();
   await page.call('Page.navigate', { url });
+  let last = null;
   const result = await eventually('both page clients received a message', async () => {
     const state = await page.eval('window.demoResult ? JSON.stringify(window.demoResult) : null');
-    const parsed = state && JSON.parse(state);
-    if (parsed?.error) throw new Error('page failed: ' + parsed.error);
-    return parsed?.done ? parsed : null;
-  }, 30000);
+    last = state && JSON.parse(state);
+    if (last?.error) throw new Error('page failed: ' + last.error);
+    return last?.done ? last : null;
+  }, 30000).catch((error) => {
+    throw new Error(`${error.message}; page events:\n${last?.events?.join('\n')}\nproblems: ${page.problems}`);
+  });
   console.log(`browser: page load to both messages ${(performance.now() - started).toFixed(0)} ms`);
   assert.deepEqual(result.received.alice, ['hello from bob'], result.events.join('\n'));
   assert.deepEqual(result.received.bob, ['hello from alice'], result.events.join('\n'));

@@ -184,6 +184,26 @@ test('client: a server hello above the version we asked for is a protocol error 
   await server.close();
 });
 
+test('client: a reply announce is repeated, so a reply lost to a membership race still arrives', async () => {
+  const received = [];
+  const peer = await schedule('peer-b', 7);
+  const server = await scriptedServer((socket, hello) => {
+    socket.send(helloFor(hello));
+    socket.on('message', (data) => received.push(decodeFrame(new Uint8Array(data))));
+    socket.send(encodeAnnounce(peer.announce(true)));
+  });
+  const { client } = recordingClient(server.url, { psk: new Uint8Array(32).fill(5) });
+  const learned = [];
+  client.on('peer', ({ peerId }) => learned.push(peerId));
+  await client.connect();
+  const announces = () => received.filter((f) => f.kind === Kind.CONTROL && f.body[0] === 2).map((f) => decodeAnnounce(f));
+  await waitFor('own announce and three replies', () => announces().length >= 4);
+  assert.deepEqual(announces().map((a) => a.replyRequested), [true, false, false, false]);
+  assert.deepEqual(learned, ['peer-b'], 'the peer is learned once');
+  await client.close();
+  await server.close();
+});
+
 test('client: a refusal CLOSE frame before the hello decides; node_full reconnects to the next URL with a fresh token', async () => {
   let refused = 0;
   const full = await scriptedServer((socket) => {
