@@ -24,6 +24,10 @@ class ContainerAndLauncherTest {
       assertTrue(OpsFiles.read("pom.xml").contains("<module>" + module + "</module>"), module + " is a module");
       assertTrue(dockerfile.contains("COPY " + module + " " + module), "the build stage copies " + module);
     }
+    for (String folder : List.of("clients/js/src", "clients/js/demo")) {
+      assertTrue(OpsFiles.read("cluster-node/pom.xml").contains("<directory>../" + folder + "</directory>"), folder + " is a jar resource");
+      assertTrue(dockerfile.contains("COPY " + folder + " " + folder), "the build stage copies " + folder);
+    }
     assertTrue(dockerfile.contains("FROM eclipse-temurin:17-jre"), "small JRE runtime");
     assertTrue(dockerfile.contains("USER 10001"), "non-root");
     assertTrue(dockerfile.contains("HEALTHCHECK") && dockerfile.contains("/healthz"));
