@@ -46,6 +46,7 @@ public final class NamespacedNode implements AutoCloseable {
   private Process node;
   private Path log;
   private volatile long exitedAtNanos;
+  private java.util.concurrent.CompletableFuture<Void> exitRecorded;
 
   private NamespacedNode(TestNetwork network, int index, SocketForwarder outside, Process inside, int httpPort, int edgePort) {
     this.network = network;
@@ -122,7 +123,7 @@ public final class NamespacedNode implements AutoCloseable {
       node = builder.start();
       exitedAtNanos = 0;
       Process started = node;
-      started.onExit().thenRun(() -> exitedAtNanos = System.nanoTime());
+      exitRecorded = started.onExit().thenRun(() -> exitedAtNanos = System.nanoTime());
       return this;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -264,7 +265,11 @@ public final class NamespacedNode implements AutoCloseable {
 
   /** Seconds from {@code t0} (a {@link System#nanoTime()}) to the node's exit, as seen by the test. */
   public double exitedSecondsAfter(long t0) {
-    if (exitedAtNanos == 0) throw new IllegalStateException("node " + index + " has not exited");
+    try {
+      exitRecorded.get(5, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("node " + index + " has not exited", e);
+    }
     return (exitedAtNanos - t0) / 1e9;
   }
 
