@@ -250,6 +250,11 @@ public final class NamespacedNode implements AutoCloseable {
     }
   }
 
+  /** SIGTERM, the operator's drain: the node leaves the cluster and exits. */
+  public void terminate() {
+    node.destroy();
+  }
+
   /** Waits for the node to exit by itself; returns the exit code. */
   public int awaitExit(Duration timeout) {
     try {

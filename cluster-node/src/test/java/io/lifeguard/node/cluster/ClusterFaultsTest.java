@@ -1,5 +1,9 @@
 package io.lifeguard.node.cluster;
 
+import static io.lifeguard.node.cluster.FaultTimelines.OWN_END;
+import static io.lifeguard.node.cluster.FaultTimelines.RESOLVER;
+import static io.lifeguard.node.cluster.FaultTimelines.exchangeAgain;
+import static io.lifeguard.node.cluster.FaultTimelines.seconds;
 import static io.lifeguard.node.testing.RelayTestClients.sendAndExpect;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -32,16 +36,18 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * Network faults and a stall between real node processes: three nodes, each in its own network
- * namespace on a private bridge ({@link NamespaceCluster}), sharing PostgreSQL and Redis through
- * forwarders that do not cross that network. One cluster serves the scenarios in turn (a node that
- * exited is replaced before the next); each prints its timeline, in seconds after the fault, and
- * asserts behaviour with generous bounds only.
+ * Faults between real node processes that a crash test does not cover: a short and a lasting
+ * network partition, a stalled node (SIGSTOP) and a rolling restart. Three nodes, each in its own
+ * network namespace on a private bridge ({@link NamespaceCluster}), share PostgreSQL and Redis
+ * through forwarders that do not cross that network, so cutting a node's link separates it from
+ * the other nodes only. One cluster serves the scenarios in turn (a node that exited is replaced
+ * before the next); each prints its timeline, in seconds after the fault, for
+ * docs/operations/fault-matrix.md, and asserts behaviour with generous bounds only.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class PartitionTest {
-  private static final OctetKeyPair KEY = Ed25519Keys.generate("partition");
+class ClusterFaultsTest {
+  private static final OctetKeyPair KEY = Ed25519Keys.generate("cluster-faults");
   private static final TokenSigner SIGNER = new TokenSigner(KEY);
   /** Downing takes ~4-5 s with the shipped settings (ADR 0005); this bound only catches lost settings. */
   private static final Duration DOWNED_WITHIN = Duration.ofSeconds(30);
@@ -50,22 +56,6 @@ class PartitionTest {
    * before the 1.4 s retransmission, so traffic resumes before stable-after (2 s) could run out.
    */
   private static final Duration SHORT_CUT = Duration.ofMillis(1200);
-
-  private static final List<FailoverTimeline.Milestone> RESOLVER = List.of(
-      new FailoverTimeline.Milestone("marked unreachable", "Marking node as UNREACHABLE"),
-      new FailoverTimeline.Milestone("resolver waits for stable-after", "SBR found unreachable members"),
-      new FailoverTimeline.Milestone("resolver saw it heal", "SBR found all unreachable members healed"),
-      new FailoverTimeline.Milestone("marked reachable again", "Marking node as REACHABLE"),
-      new FailoverTimeline.Milestone("resolver downs", "SBR took decision"),
-      new FailoverTimeline.Milestone("leader removes it", "Leader is removing"),
-      new FailoverTimeline.Milestone("host shard allocated on the majority", "node_load_before="),
-      new FailoverTimeline.Milestone("host entity recovered on the majority", "host recovered:"));
-  private static final List<FailoverTimeline.Milestone> OWN_END = List.of(
-      new FailoverTimeline.Milestone("it marks the others unreachable", "Marking node as UNREACHABLE"),
-      new FailoverTimeline.Milestone("its resolver downs", "SBR took decision"),
-      new FailoverTimeline.Milestone("it learns it is quarantined", "quarantined"),
-      new FailoverTimeline.Milestone("it runs coordinated shutdown", "Running CoordinatedShutdown"),
-      new FailoverTimeline.Milestone("it shuts down", "Shutting down remote daemon"));
 
   private NamespaceCluster cluster;
 
@@ -218,16 +208,7 @@ class PartitionTest {
       near.mark(cutAt);
       cluster.network().cut(2);
       CompletableFuture<Double> moved = CompletableFuture.supplyAsync(() -> exchangeAgain(far, near, cutAt));
-      // Overlapping admin queries, as in HostFailoverTest: when the host entity answers on the majority.
-      CompletableFuture<String> hostBack = CompletableFuture.supplyAsync(() -> {
-        try {
-          var answer = AdminHttp.firstOk(majority.uri("/v1/admin/hosts/" + host), Duration.ofMillis(100), Duration.ofSeconds(40));
-          return answer == null ? "never" : String.format("%.2f s, lease %s", seconds(cutAt),
-              io.lifeguard.node.http.Json.MAPPER.readTree(answer.body()).get("lease"));
-        } catch (Exception e) {
-          throw new IllegalStateException(e);
-        }
-      });
+      CompletableFuture<String> hostBack = FaultTimelines.hostAnswers(majority.uri("/v1/admin/hosts/" + host), cutAt);
       // The link comes back as soon as the majority has removed node 2: whatever still runs there
       // could then try to rejoin.
       double[] healedAt = new double[1];
@@ -279,6 +260,69 @@ class PartitionTest {
     }
   }
 
+  /**
+   * Each node in turn gets SIGTERM (the operator's drain) and is started again, as a rolling
+   * restart does: every node exits 0, the relay session keeps working after each step, and the
+   * host's lease (same holder and epoch) and pending action come through all three restarts.
+   */
+  @Test
+  @Order(4)
+  void aRollingRestartLosesNoSessionLeaseOrAction() throws Exception {
+    cluster.ensureUp();
+    String host = cluster.hostPlacedOn(0);
+    long epoch;
+    try (RecordingController ctl = RecordingController.connect("ctl@node1", SIGNER, cluster.node(1), host, "ctl-r")) {
+      Answer lease = ctl.acquire(Duration.ofMinutes(3), Duration.ofSeconds(10));
+      assertTrue(lease.isLease(), lease.toString());
+      epoch = lease.epoch();
+      assertEquals("action_accepted", ctl.action("act-r", epoch, Duration.ofSeconds(10)).type());
+    }
+    String session = "rolling-" + UUID.randomUUID();
+    List<java.net.URI> all = cluster.nodes().stream().map(n -> n.wsUri("/ws")).toList();
+    try (ObservedClient a = ObservedClient.connect("client-a", SIGNER, session, Role.HOST, all);
+        ObservedClient b = ObservedClient.connect("client-b", SIGNER, session, Role.PARTICIPANT,
+            List.of(all.get(2), all.get(1), all.get(0)))) {
+      sendAndExpect(a.client, b.inbox, "before", Duration.ofSeconds(20));
+      sendAndExpect(b.client, a.inbox, "before-reply", Duration.ofSeconds(20));
+      StringBuilder report = new StringBuilder("rolling restart: SIGTERM each node in turn, start it again\n");
+      for (int i = 0; i < 3; i++) {
+        NamespacedNode restarting = cluster.node(i);
+        long t0 = System.nanoTime();
+        a.mark(t0);
+        b.mark(t0);
+        var hostWatch = new FaultTimelines.HostWatch(cluster.node((i + 1) % 3).uri("/v1/admin/hosts/" + host));
+        restarting.terminate();
+        // A client on the stopping node is told to go (SERVER_SHUTDOWN); measured from then on.
+        CompletableFuture<Double> relay = CompletableFuture.supplyAsync(() -> {
+          long deadline = t0 + TimeUnit.SECONDS.toNanos(30);
+          while (a.firstClose() == null && b.firstClose() == null && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+          }
+          return exchangeAgain(a, b, t0);
+        });
+        int exitCode = restarting.awaitExit(Duration.ofSeconds(30));
+        double exited = restarting.exitedSecondsAfter(t0);
+        double relayBack = relay.get(60, TimeUnit.SECONDS);
+        double hostGap = hostWatch.stopAndLongestGap();
+        assertTrue(a.firstClose() != null || b.firstClose() != null, "a relay client was on node " + i + " and was moved");
+        cluster.ensureUp();
+        report.append(String.format("  node %d: exited %d after %.2f s; relay clients exchanging again %.2f s;"
+                + " longest time without a host answer %.2f s; 3 Up again after %.2f s%n%s%s",
+            i, exitCode, exited, relayBack, hostGap, seconds(t0), a.events(), b.events()));
+        assertEquals(0, exitCode, "a drained node exits 0: " + restarting.logTail());
+      }
+      System.out.print(report);
+    }
+    JsonNode status = AdminHttp.json(AdminHttp.get(cluster.node(0).uri("/v1/admin/hosts/" + host)));
+    assertEquals("ctl-r", status.get("lease").get("holder").asText(), status.toString());
+    assertEquals(epoch, status.get("lease").get("epoch").asLong(), "the lease kept its epoch");
+    assertEquals("[\"act-r\"]", status.get("pending_action_ids").toString(), "the pending action survived");
+    try (RecordingController ctl = RecordingController.connect("ctl@node2", SIGNER, cluster.node(2), host, "ctl-r")) {
+      Answer renewed = ctl.renew(epoch, Duration.ofMinutes(1), Duration.ofSeconds(10));
+      assertTrue(renewed.isLease() && renewed.epoch() == epoch, "the holder renews its lease afterwards: " + renewed);
+    }
+  }
+
   /** The isolated side's grants all carry the old epoch and end before the new holder's begins. */
   private static void assertLeaseNeverHeldTwice(List<Answer> oldSide, Answer granted, long oldEpoch) {
     Instant grantedAt = granted.expiresAt().minus(Duration.ofSeconds(60));
@@ -288,18 +332,6 @@ class PartitionTest {
       assertEquals(oldEpoch, a.epoch(), "the old holder only ever renewed its own epoch");
       assertFalse(a.expiresAt().isAfter(grantedAt),
           "the old holder's lease (until " + a.expiresAt() + ") ended before the new one began (" + grantedAt + ")");
-    }
-  }
-
-  /** Sends both ways between the two clients until it works; seconds after {@code t0}. */
-  private static double exchangeAgain(ObservedClient moving, ObservedClient staying, long t0) {
-    try {
-      sendAndExpect(moving.client, staying.inbox, "after-fault", Duration.ofSeconds(45));
-      sendAndExpect(staying.client, moving.inbox, "after-fault-reply", Duration.ofSeconds(15));
-      return seconds(t0);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
     }
   }
 
@@ -320,7 +352,4 @@ class PartitionTest {
     return false;
   }
 
-  private static double seconds(long since) {
-    return (System.nanoTime() - since) / 1e9;
-  }
 }
