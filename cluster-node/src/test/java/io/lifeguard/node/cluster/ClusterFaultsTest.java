@@ -146,6 +146,8 @@ class ClusterFaultsTest {
       frozen.mark(stopAt);
       other.mark(stopAt);
       stalled.pause();
+      other.sendOnce("to-stalled");
+      frozen.sendOnce("from-stalled");
       NamespacedNode.awaitMembersUp(cluster.others(1), 2, DOWNED_WITHIN);
       double removed = seconds(stopAt);
       stalled.resume();
@@ -159,9 +161,10 @@ class ClusterFaultsTest {
               + "  %6.2f s  both others report 2 Up, none unreachable%n"
               + "  %6.2f s  SIGCONT%n"
               + "  %6.2f s  the stalled node's client exchanging again on a survivor%n"
-              + "  %6.2f s  the stalled node exited by itself with code %d%n%s"
+              + "  %6.2f s  the stalled node exited by itself with code %d%n"
+              + "  frame sent during the stall to its client: %s; from its client: %s%n%s"
               + "  the stalled node's own view, after SIGCONT:%n%s%s%s",
-          removed, resumed, back, exited, exitCode,
+          removed, resumed, back, exited, exitCode, frozen.fate("to-stalled"), other.fate("from-stalled"),
           FailoverTimeline.describeLogs(stopWall, List.of(cluster.node(0).log(), cluster.node(2).log()), RESOLVER),
           FailoverTimeline.describeLogs(stopWall, List.of(stalled.log()), OWN_END), frozen.events(), other.events());
       assertNotNull(frozen.firstClose(), "the stalled node's client was disconnected, and then moved");
@@ -207,6 +210,8 @@ class ClusterFaultsTest {
       far.mark(cutAt);
       near.mark(cutAt);
       cluster.network().cut(2);
+      near.sendOnce("to-isolated");
+      far.sendOnce("from-isolated");
       CompletableFuture<Double> moved = CompletableFuture.supplyAsync(() -> exchangeAgain(far, near, cutAt));
       CompletableFuture<String> hostBack = FaultTimelines.hostAnswers(majority.uri("/v1/admin/hosts/" + host), cutAt);
       // The link comes back as soon as the majority has removed node 2: whatever still runs there
@@ -240,9 +245,11 @@ class ClusterFaultsTest {
               + "  host answers the admin API on the majority (polled every 100 ms) at %s%n"
               + "  %6.2f s  new controller, asking one request at a time on its bus, granted the lease (%s)%n"
               + "  %6.2f s  both majority nodes report 2 Up, none unreachable; link healed at %.2f s%n"
-              + "  %6.2f s  node 2 exited by itself with code %d%n%s  node 2's own view:%n%s%s%s%s%s",
+              + "  %6.2f s  node 2 exited by itself with code %d%n"
+              + "  frame sent right after the cut to node 2's client: %s; from it: %s%n%s  node 2's own view:%n%s%s%s%s%s",
           clientMoved, hostAnswered, granted == null ? -1 : granted.at(cutAt),
           granted == null ? "never" : "epoch " + granted.epoch(), removed, healed, exited, exitCode,
+          far.fate("to-isolated"), near.fate("from-isolated"),
           FailoverTimeline.describeLogs(cutWall, List.of(majority.log(), cluster.node(1).log()), RESOLVER),
           FailoverTimeline.describeLogs(cutWall, List.of(isolated.log()), OWN_END),
           far.events(), near.events(), old.describe(), next.describe());

@@ -26,6 +26,7 @@ final class ObservedClient implements AutoCloseable {
   final LifeguardClient client;
   final LinkedBlockingQueue<String> inbox = new LinkedBlockingQueue<>();
   private final List<String> events = new CopyOnWriteArrayList<>();
+  private final java.util.Map<String, Double> received = new java.util.concurrent.ConcurrentHashMap<>();
   private volatile long markNanos = System.nanoTime();
   private volatile CloseReason firstCloseAfterMark;
   private volatile double firstCloseSeconds = -1;
@@ -35,7 +36,9 @@ final class ObservedClient implements AutoCloseable {
     this.client = RelayTestClients.builder(signer, session, role, urls).listener(new ClientListener() {
       @Override
       public void onFrame(Frame frame) {
-        inbox.add(new String(frame.body(), StandardCharsets.UTF_8));
+        String text = new String(frame.body(), StandardCharsets.UTF_8);
+        received.putIfAbsent(text, sinceMark());
+        inbox.add(text);
       }
 
       @Override
@@ -90,6 +93,17 @@ final class ObservedClient implements AutoCloseable {
 
   private void event(String what) {
     events.add(String.format("  %6.2f s  %s %s", sinceMark(), name, what));
+  }
+
+  /** Sends {@code text} once, as a client would during a fault, without retrying. */
+  void sendOnce(String text) {
+    client.send(text.getBytes(StandardCharsets.UTF_8)).exceptionally(e -> null);
+  }
+
+  /** "delivered at N s" if {@code text} ever arrived (seconds after the mark), else "lost". */
+  String fate(String text) {
+    Double at = received.get(text);
+    return at == null ? "lost" : String.format("delivered at %.2f s", at);
   }
 
   /** What happened to the connection since the mark, one line each. */
