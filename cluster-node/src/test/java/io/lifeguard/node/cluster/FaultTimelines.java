@@ -60,7 +60,8 @@ final class FaultTimelines {
       try {
         var answer = AdminHttp.firstOk(hostStatus, Duration.ofMillis(100), Duration.ofSeconds(40));
         return answer == null ? "never"
-            : String.format("%.2f s, lease %s", seconds(t0), Json.MAPPER.readTree(answer.body()).get("lease"));
+            : String.format("%.2f s, live lease %s, last_epoch %s", seconds(t0),
+                Json.MAPPER.readTree(answer.body()).get("lease"), Json.MAPPER.readTree(answer.body()).get("last_epoch"));
       } catch (Exception e) {
         throw new IllegalStateException(e);
       }
