@@ -42,8 +42,7 @@ public final class TestNetwork implements AutoCloseable {
     TestNetwork network = new TestNetwork(PREFIX + ProcessHandle.current().pid(), nodes);
     String bridge = network.bridgeNamespace();
     Result probe = ip("netns", "add", bridge);
-    RequiredTools.require(probe.ok(), "partition tests need to create network namespaces (root): `ip netns add` said "
-        + probe.output().strip());
+    RequiredTools.require(probe.ok(), "partition tests need to create network namespaces (root): " + probe.describe());
     Runtime.getRuntime().addShutdownHook(network.cleanupOnExit);
     try {
       check(ip("-n", bridge, "link", "add", "br0", "type", "bridge"));
@@ -144,16 +143,21 @@ public final class TestNetwork implements AutoCloseable {
     return "port" + i;
   }
 
-  private record Result(boolean ok, String output) {}
+  /** A finished {@code ip} command: its output, and the command line for failure messages. */
+  private record Result(boolean ok, String command, String output) {
+    String describe() {
+      return command + ": " + output.strip();
+    }
+  }
 
   private static Result ip(String... args) {
     List<String> command = new ArrayList<>(List.of("ip"));
     command.addAll(List.of(args));
     try {
       Processes.Result result = Processes.run(null, command);
-      return new Result(result.exitCode() == 0, String.join(" ", command) + ": " + result.output());
+      return new Result(result.exitCode() == 0, String.join(" ", command), result.output());
     } catch (IOException e) {
-      return new Result(false, String.join(" ", command) + ": " + e);
+      return new Result(false, String.join(" ", command), e.toString());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new AssertionError(e);
@@ -161,6 +165,6 @@ public final class TestNetwork implements AutoCloseable {
   }
 
   private static void check(Result result) {
-    if (!result.ok()) throw new AssertionError(result.output());
+    if (!result.ok()) throw new AssertionError(result.describe());
   }
 }
