@@ -323,11 +323,11 @@ class ClusterFaultsTest {
         int exitCode = restarting.awaitExit(Duration.ofSeconds(30));
         double exited = restarting.exitedSecondsAfter(t0);
         double relayBack = relay.get(60, TimeUnit.SECONDS);
-        double hostGap = hostWatch.stopAndLongestGap();
+        String hostGap = hostWatch.stopAndDescribe();
         assertTrue(a.firstClose() != null || b.firstClose() != null, "a relay client was on node " + i + " and was moved");
         cluster.ensureUp();
         report.append(String.format("  node %d: exited %d after %.2f s; relay clients exchanging again %.2f s;"
-                + " longest time without a host answer %.2f s; 3 Up again after %.2f s%n%s%s",
+                + " longest time without a host answer %s; 3 Up again after %.2f s%n%s%s",
             i, exitCode, exited, relayBack, hostGap, seconds(t0), a.events(), b.events()));
         assertEquals(0, exitCode, "a drained node exits 0: " + restarting.logTail());
       }

@@ -74,6 +74,7 @@ final class FaultTimelines {
    */
   static final class HostWatch {
     private final java.util.concurrent.ConcurrentSkipListSet<Long> answered = new java.util.concurrent.ConcurrentSkipListSet<>();
+    private final java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
     private final long start = System.nanoTime();
     private volatile boolean stopped;
 
@@ -85,8 +86,9 @@ final class FaultTimelines {
           http.sendAsync(java.net.http.HttpRequest.newBuilder(hostStatus).timeout(Duration.ofSeconds(10))
                   .header("Authorization", "Bearer " + AdminHttp.ADMIN_SECRET).build(),
                   java.net.http.HttpResponse.BodyHandlers.discarding())
-              .thenAccept(r -> {
-                if (r.statusCode() == 200) answered.add(System.nanoTime());
+              .whenComplete((r, e) -> {
+                if (r != null && r.statusCode() == 200) answered.add(System.nanoTime());
+                else failed.incrementAndGet();
               });
           java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
         }
@@ -95,16 +97,21 @@ final class FaultTimelines {
       poller.start();
     }
 
-    /** Stops querying; the longest time without an answer since the watch started, in seconds. */
-    double stopAndLongestGap() {
+    /**
+     * Stops querying and describes the longest time without an answer, from the start to the stop
+     * (no answer at all counts the whole watch), and how many queries failed or were not 200.
+     */
+    String stopAndDescribe() {
       stopped = true;
+      long stop = System.nanoTime();
       long previous = start;
       long longest = 0;
       for (long at : answered) {
         longest = Math.max(longest, at - previous);
         previous = at;
       }
-      return longest / 1e9;
+      longest = Math.max(longest, stop - previous);
+      return String.format("%.2f s (%d answers, %d failed or not 200)", longest / 1e9, answered.size(), failed.get());
     }
   }
 }
