@@ -307,10 +307,10 @@ class ClusterFaultsTest {
       StringBuilder report = new StringBuilder("rolling restart: SIGTERM each node in turn, start it again\n");
       for (int i = 0; i < 3; i++) {
         NamespacedNode restarting = cluster.node(i);
+        var hostWatch = new FaultTimelines.HostWatch(cluster.node((i + 1) % 3).uri("/v1/admin/hosts/" + host)).awaitAnswering();
         long t0 = System.nanoTime();
         a.mark(t0);
         b.mark(t0);
-        var hostWatch = new FaultTimelines.HostWatch(cluster.node((i + 1) % 3).uri("/v1/admin/hosts/" + host));
         restarting.terminate();
         // A client on the stopping node is told to go (SERVER_SHUTDOWN); measured from then on.
         CompletableFuture<Double> relay = CompletableFuture.supplyAsync(() -> {

@@ -71,8 +71,10 @@ final class FaultTimelines {
   /**
    * Queries a host's admin drill-down every 100 ms without waiting for earlier queries, and keeps
    * when each 200 arrived: the longest gap between two answers is how long the host was away.
+   * Start it, {@link #awaitAnswering} and only then inject the fault.
    */
   static final class HostWatch {
+    private static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newHttpClient();
     private final java.util.concurrent.ConcurrentSkipListSet<Long> answered = new java.util.concurrent.ConcurrentSkipListSet<>();
     private final java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
     private final long start = System.nanoTime();
@@ -80,10 +82,9 @@ final class FaultTimelines {
 
     HostWatch(URI hostStatus) {
       Thread poller = new Thread(() -> {
-        var http = java.net.http.HttpClient.newHttpClient();
         long end = start + Duration.ofSeconds(60).toNanos();
         while (!stopped && System.nanoTime() < end) {
-          http.sendAsync(java.net.http.HttpRequest.newBuilder(hostStatus).timeout(Duration.ofSeconds(10))
+          HTTP.sendAsync(java.net.http.HttpRequest.newBuilder(hostStatus).timeout(Duration.ofSeconds(10))
                   .header("Authorization", "Bearer " + AdminHttp.ADMIN_SECRET).build(),
                   java.net.http.HttpResponse.BodyHandlers.discarding())
               .whenComplete((r, e) -> {
@@ -97,14 +98,24 @@ final class FaultTimelines {
       poller.start();
     }
 
+    /** Returns once the host has answered, so that the gaps measured are the fault's. */
+    HostWatch awaitAnswering() {
+      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      while (answered.isEmpty()) {
+        if (System.nanoTime() > deadline) throw new AssertionError("the host never answered before the fault");
+        java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
+      }
+      return this;
+    }
+
     /**
-     * Stops querying and describes the longest time without an answer, from the start to the stop
-     * (no answer at all counts the whole watch), and how many queries failed or were not 200.
+     * Stops querying and describes the longest time without an answer, from the first answer to
+     * the stop (counting the end), and how many queries failed or were not 200.
      */
     String stopAndDescribe() {
       stopped = true;
       long stop = System.nanoTime();
-      long previous = start;
+      long previous = answered.isEmpty() ? start : answered.first();
       long longest = 0;
       for (long at : answered) {
         longest = Math.max(longest, at - previous);
