@@ -4,7 +4,7 @@
 #   LIFEGUARD_REDIS_URL=redis://host:6379 examples/run-worker.sh
 # Then, with a node running (java -jar cluster-node/target/lifeguard-node.jar):
 #   TOKEN=$(examples/run-worker.sh --issue-token demo-session)
-#   connect a WebSocket client to ws://127.0.0.1:8080/demo-agent/ws/demo-session
+#   connect a WebSocket client to ws://127.0.0.1:8081/demo-agent/ws/demo-session
 #   with "Authorization: Bearer $TOKEN" and send {"hello":"world"}.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)

@@ -2,6 +2,11 @@ package io.lifeguard.node;
 
 import io.lifeguard.node.admin.AdminComponent;
 import io.lifeguard.node.bridge.Bridge;
+import io.lifeguard.node.bridge.BridgeRoutes;
+import io.lifeguard.node.edge.EdgeServer;
+import io.lifeguard.node.edge.EdgeSettings;
+import java.util.List;
+import java.util.Map;
 import io.lifeguard.node.cluster.ClusterMembership;
 import io.lifeguard.node.config.NodeSettings;
 import io.lifeguard.node.console.Console;
@@ -48,7 +53,7 @@ public final class Node {
       ControlComponent control = ControlComponent.init(system, settings, redis, metrics, info);
       RelayRoutes relay = RelayNode.init(context, RelaySettings.create(config),
           new ControlRelayPolicy(control.plane()), metrics, RelayCounters.start(system, redis));
-      Route bridge = Bridge.init(system, settings, redis, readiness, metrics);
+      BridgeRoutes bridge = Bridge.init(system, settings, redis, readiness, metrics);
       HostManager hosts = HostManager.init(system, settings, metrics, control.plane().verificationKeys());
       AdminComponent admin = AdminComponent.init(context, settings, info, readiness, metrics, control.plane(), relay,
           hosts.busConnections());
@@ -61,10 +66,18 @@ public final class Node {
           Console.init(system, control.plane(), Directives.concat(control.routes(), admin.routes()), metrics, info),
           relay.routes(),
           hosts.routes(),
-          // Last: /{agent_id}/ws/{session_id} is generic and must not shadow the routes above.
-          bridge));
+          bridge.routes()));
       control.startMutualTls(system, readiness);
       HttpServer.start(system, settings, routes, readiness);
+      // The client-facing WebSockets on their own port; the generic bridge path goes last.
+      EdgeSettings edgeSettings = EdgeSettings.create(config);
+      Readiness.Flag edgeBound = readiness.flag("edge");
+      EdgeServer edge = EdgeServer.start(system, edgeSettings,
+          List.of(relay.edgeRoute(), hosts.busRoute(), bridge.edgeRoute()), () -> readiness.report().ready(), metrics);
+      edgeBound.set(edge.listening());
+      info.contribute("listeners", () -> Map.of(
+          "http", settings.http().host() + ":" + settings.http().port(),
+          "edge", edgeSettings.host() + ":" + edge.boundPort()));
       return Behaviors.empty();
     });
   }

@@ -29,7 +29,7 @@ final class ChaosScenario {
     f.rejectUnknown();
     List<LocalNode> nodes = h.startNodes(cluster ? 3 : 1);
     List<ChaosProxy> proxies = new ArrayList<>();
-    for (LocalNode node : nodes) proxies.add(new ChaosProxy(node.httpPort()));
+    for (LocalNode node : nodes) proxies.add(new ChaosProxy(node.edgePort()));
     List<URI> urls = proxies.stream().map(ChaosProxy::relayUrl).toList();
     try (RelayTraffic traffic = new RelayTraffic(h, sessions, 2, 64, i -> rotate(urls, i),
         Duration.ofMillis(100), Duration.ofSeconds(2))) {

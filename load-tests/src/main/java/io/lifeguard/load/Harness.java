@@ -40,6 +40,7 @@ final class Harness implements AutoCloseable {
   private final boolean record;
   private final long attachPid;
   private final int attachPort;
+  private final int attachEdgePort;
   private final String jar;
   private final String classpath;
   private final List<String> jvm;
@@ -68,6 +69,7 @@ final class Harness implements AutoCloseable {
     result.put("loadavg_start", ProcessProbe.loadAverage());
     this.attachPid = Long.parseLong(flags.string("node-pid", "0"));
     this.attachPort = flags.integer("node-port", 0);
+    this.attachEdgePort = flags.integer("node-edge-port", attachPort + 1);
     this.jar = flags.string("node-jar", "cluster-node/target/lifeguard-node.jar");
     this.classpath = flags.string("node-classpath", "");
     this.jvm = Arrays.asList(flags.string("node-jvm-flags", "-Xms512m -Xmx1g -XX:+UseG1GC").trim().split("\\s+"));
@@ -84,7 +86,7 @@ final class Harness implements AutoCloseable {
   List<LocalNode> startNodes(int count) {
     if (attachPid > 0) {
       if (count != 1) throw new IllegalArgumentException("--node-pid attaches to one node; this scenario needs " + count);
-      nodes.add(LocalNode.attach(attachPid, attachPort));
+      nodes.add(LocalNode.attach(attachPid, attachPort, attachEdgePort));
     } else {
       List<String> launch = classpath.isEmpty() ? List.of("-jar", jar) : List.of("-cp", classpath, "io.lifeguard.node.Main");
       if (classpath.isEmpty() && !Files.isRegularFile(Path.of(jar))) {

@@ -28,20 +28,22 @@ final class LocalNode implements AutoCloseable {
   private final Process process;
   private final long pid;
   private final int httpPort;
+  private final int edgePort;
   private final int clusterPort;
   private final Path log;
 
-  private LocalNode(Process process, long pid, int httpPort, int clusterPort, Path log) {
+  private LocalNode(Process process, long pid, int httpPort, int edgePort, int clusterPort, Path log) {
     this.process = process;
     this.pid = pid;
     this.httpPort = httpPort;
+    this.edgePort = edgePort;
     this.clusterPort = clusterPort;
     this.log = log;
   }
 
   /** An already running node; the harness will not stop it. */
-  static LocalNode attach(long pid, int httpPort) {
-    return new LocalNode(null, pid, httpPort, -1, null);
+  static LocalNode attach(long pid, int httpPort, int edgePort) {
+    return new LocalNode(null, pid, httpPort, edgePort, -1, null);
   }
 
   /**
@@ -52,6 +54,7 @@ final class LocalNode implements AutoCloseable {
     try {
       int httpPort = freePort();
       int clusterPort = freePort();
+      int edgePort = freePort();
       Path dataDir = Files.createTempDirectory("lifeguard-load-node");
       Path log = dataDir.resolve("node.log");
       List<String> command = new ArrayList<>();
@@ -61,6 +64,8 @@ final class LocalNode implements AutoCloseable {
       Map<String, String> vars = new TreeMap<>(loadDefaults());
       vars.put("LIFEGUARD_HTTP_HOST", HOST);
       vars.put("LIFEGUARD_HTTP_PORT", Integer.toString(httpPort));
+      vars.put("LIFEGUARD_EDGE_HOST", HOST);
+      vars.put("LIFEGUARD_EDGE_PORT", Integer.toString(edgePort));
       vars.put("LIFEGUARD_CLUSTER_HOST", HOST);
       vars.put("LIFEGUARD_CLUSTER_PORT", Integer.toString(clusterPort));
       vars.put("LIFEGUARD_MANAGEMENT_PORT", Integer.toString(freePort()));
@@ -70,7 +75,7 @@ final class LocalNode implements AutoCloseable {
       ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
       builder.environment().putAll(vars);
       Process process = builder.start();
-      return new LocalNode(process, process.pid(), httpPort, clusterPort, log);
+      return new LocalNode(process, process.pid(), httpPort, edgePort, clusterPort, log);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -116,11 +121,16 @@ final class LocalNode implements AutoCloseable {
   }
 
   URI ws(String path) {
-    return URI.create("ws://" + HOST + ":" + httpPort + path);
+    return URI.create("ws://" + HOST + ":" + edgePort + path);
   }
 
   long pid() {
     return pid;
+  }
+
+  /** The client-facing WebSocket port. */
+  int edgePort() {
+    return edgePort;
   }
 
   int httpPort() {

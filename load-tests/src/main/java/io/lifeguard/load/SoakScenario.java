@@ -32,7 +32,7 @@ final class SoakScenario {
     f.rejectUnknown();
     LocalNode node = h.startNodes(1).get(0);
     ProcessProbe probe = node.probe();
-    ChaosProxy proxy = new ChaosProxy(node.httpPort());
+    ChaosProxy proxy = new ChaosProxy(node.edgePort());
     List<URI> url = List.of(proxy.relayUrl());
     List<double[]> samples = new ArrayList<>(); // minutes, heap KiB, threads, fds, rss KiB, p99 ms
     try (RelayTraffic traffic = new RelayTraffic(h, sessions, 2, bytes, i -> url, Duration.ofMillis(100), Duration.ofSeconds(2))) {

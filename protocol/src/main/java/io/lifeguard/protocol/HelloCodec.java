@@ -81,6 +81,7 @@ public final class HelloCodec {
     json.put("features_bitmap", hello.featuresBitmap());
     json.put("peer_id", hello.peerId());
     json.put("heartbeat_interval", (long) hello.heartbeatIntervalSeconds());
+    json.put("protocol_version", (long) hello.protocolVersion());
     return toBytes(json);
   }
 
@@ -93,7 +94,9 @@ public final class HelloCodec {
             Compression.fromWire(string(json, "negotiated_compression")),
             integer(json, "features_bitmap", 0, Long.MAX_VALUE),
             string(json, "peer_id"),
-            (int) integer(json, "heartbeat_interval", 1, 3600));
+            (int) integer(json, "heartbeat_interval", 1, 3600),
+            // Absent in servers that predate negotiation: they speak version 1.
+            json.containsKey("protocol_version") ? (int) integer(json, "protocol_version", 1, 255) : 1);
     validate(hello);
     return hello;
   }
@@ -124,6 +127,9 @@ public final class HelloCodec {
     }
     if (hello.heartbeatIntervalSeconds() < 1 || hello.heartbeatIntervalSeconds() > 3600) {
       throw malformed("heartbeat_interval out of range 1..3600");
+    }
+    if (hello.protocolVersion() < 1 || hello.protocolVersion() > 255) {
+      throw malformed("protocol_version out of range 1..255");
     }
   }
 

@@ -13,6 +13,8 @@ import java.util.Objects;
  * @param featuresBitmap {@link FeatureBits} flags
  * @param peerId identifier the node gives this connection within the session
  * @param heartbeatIntervalSeconds seconds between heartbeats in both directions (15 by default)
+ * @param protocolVersion the version both sides speak from now on: the highest the node supports
+ *     that is not above the client's {@code protocol_version}
  */
 public record ServerHello(
     byte[] ackNonce,
@@ -20,10 +22,20 @@ public record ServerHello(
     Compression negotiatedCompression,
     long featuresBitmap,
     String peerId,
-    int heartbeatIntervalSeconds) {
+    int heartbeatIntervalSeconds,
+    int protocolVersion) {
 
   /** Heartbeat interval a server uses unless configured otherwise. */
   public static final int DEFAULT_HEARTBEAT_INTERVAL_SECONDS = 15;
+
+  /** The protocol version this module speaks (docs/protocol.md). */
+  public static final int PROTOCOL_VERSION = 1;
+
+  /** A server hello for protocol version {@link #PROTOCOL_VERSION}. */
+  public ServerHello(byte[] ackNonce, byte[] serverNonce, Compression negotiatedCompression, long featuresBitmap,
+      String peerId, int heartbeatIntervalSeconds) {
+    this(ackNonce, serverNonce, negotiatedCompression, featuresBitmap, peerId, heartbeatIntervalSeconds, PROTOCOL_VERSION);
+  }
 
   @Override
   public boolean equals(Object other) {
@@ -33,12 +45,13 @@ public record ServerHello(
         && negotiatedCompression == that.negotiatedCompression
         && featuresBitmap == that.featuresBitmap
         && peerId.equals(that.peerId)
-        && heartbeatIntervalSeconds == that.heartbeatIntervalSeconds;
+        && heartbeatIntervalSeconds == that.heartbeatIntervalSeconds
+        && protocolVersion == that.protocolVersion;
   }
 
   @Override
   public int hashCode() {
-    return (Objects.hash(negotiatedCompression, featuresBitmap, peerId, heartbeatIntervalSeconds)
+    return (Objects.hash(negotiatedCompression, featuresBitmap, peerId, heartbeatIntervalSeconds, protocolVersion)
                 * 31
             + Arrays.hashCode(ackNonce))
             * 31
@@ -52,6 +65,6 @@ public record ServerHello(
         + ", serverNonce=" + b64.encodeToString(serverNonce)
         + ", negotiatedCompression=" + negotiatedCompression
         + ", featuresBitmap=" + featuresBitmap + ", peerId=" + peerId
-        + ", heartbeatIntervalSeconds=" + heartbeatIntervalSeconds + "]";
+        + ", heartbeatIntervalSeconds=" + heartbeatIntervalSeconds + ", protocolVersion=" + protocolVersion + "]";
   }
 }

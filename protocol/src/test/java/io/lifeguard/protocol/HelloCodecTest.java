@@ -52,8 +52,11 @@ class HelloCodecTest {
     String json = new String(HelloCodec.encodeServerHello(serverHello()), StandardCharsets.UTF_8);
     assertEquals("{\"type\":\"server_hello\",\"ack_nonce\":\"qqqqqqqqqqqqqqqqqqqqqg\","
         + "\"server_nonce\":\"u7u7u7u7u7u7u7u7u7u7uw\",\"negotiated_compression\":\"none\","
-        + "\"features_bitmap\":17,\"peer_id\":\"peer-7\",\"heartbeat_interval\":15}", json);
+        + "\"features_bitmap\":17,\"peer_id\":\"peer-7\",\"heartbeat_interval\":15,\"protocol_version\":1}", json);
     assertEquals(serverHello(), HelloCodec.decodeServerHello(utf8(json)));
+    // A server hello without protocol_version (servers before negotiation) means version 1.
+    String legacy = json.replace(",\"protocol_version\":1", "");
+    assertEquals(1, HelloCodec.decodeServerHello(utf8(legacy)).protocolVersion());
   }
 
   @Test
@@ -101,7 +104,9 @@ class HelloCodecTest {
     assertEquals(ErrorCode.MALFORMED_HELLO, serverError(good.replace("server_hello", "client_hello")));
     assertEquals(ErrorCode.MALFORMED_HELLO, serverError(good.replace("\"peer-7\"", "\"\"")));
     assertEquals(ErrorCode.MALFORMED_HELLO, serverError(good.replace("u7u7u7u7u7u7u7u7u7u7uw", "u7u7")));
-    assertEquals(ErrorCode.MALFORMED_HELLO, serverError(good.replace(":15}", ":0}")));
+    assertEquals(ErrorCode.MALFORMED_HELLO, serverError(good.replace(":15,", ":0,")));
+    assertEquals(ErrorCode.MALFORMED_HELLO, serverError(good.replace("\"protocol_version\":1", "\"protocol_version\":0")));
+    assertEquals(ErrorCode.MALFORMED_HELLO, serverError(good.replace("\"protocol_version\":1", "\"protocol_version\":256")));
     assertEquals(ErrorCode.MALFORMED_HELLO, serverError(good.replace(":17,", ":-1,")));
     assertEquals(ErrorCode.MALFORMED_HELLO, serverError(good.replace(":17,", ":true,")));
     assertEquals(ErrorCode.UNSUPPORTED_COMPRESSION, serverError(good.replace("\"none\"", "\"zstd\"")));

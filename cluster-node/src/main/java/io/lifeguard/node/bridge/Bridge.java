@@ -12,7 +12,6 @@ import java.util.concurrent.TimeUnit;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.http.javadsl.server.Route;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,33 +31,40 @@ public final class Bridge {
   private final BridgeRedis redis;
   private final BridgeMetrics metrics;
   private final ConnectionLimits limits;
-  private final java.util.concurrent.Executor callbacks;
   private final Set<BridgeConnection> open = ConcurrentHashMap.newKeySet();
   private final CompletableFuture<Void> allClosed = new CompletableFuture<>();
   private volatile boolean accepting = true;
 
   private Bridge(ActorSystem<?> system, BridgeSettings settings, NodeRedis nodeRedis, NodeMetrics nodeMetrics) {
     this.settings = settings;
-    this.callbacks = system.executionContext();
     this.limits = new ConnectionLimits(settings.maxConnections(), settings.connectionsPerSecond(), settings.connectionBurst());
     this.redis = new BridgeRedis(system, nodeRedis, this::redisLost);
     this.metrics = new BridgeMetrics(nodeMetrics.registry(), limits::open, redis::channelCount);
   }
 
   /** Starts the bridge when this node should run one, and returns its routes either way. */
-  public static Route init(ActorSystem<?> system, NodeSettings node, NodeRedis redis, Readiness readiness, NodeMetrics metrics) {
+  public static BridgeRoutes init(ActorSystem<?> system, NodeSettings node, NodeRedis redis, Readiness readiness, NodeMetrics metrics) {
     BridgeSettings settings = BridgeSettings.create(system.settings().config());
     if (!node.cluster().roles().contains("bridge") || !node.redis().enabled()) {
       String why = node.redis().enabled() ? "the node lacks the bridge role" : "Redis is disabled";
       log.info("bridge not started: {}", why);
-      return new BridgeRoutes(system, settings, null).routes();
+      return new BridgeRoutes(settings, null);
     }
     Bridge bridge = new Bridge(system, settings, redis, metrics);
     bridge.redis.start();
     readiness.register("bridge", bridge::ready);
     CoordinatedShutdown.get(system).addTask(
         CoordinatedShutdown.PhaseServiceRequestsDone(), "bridge-close-sockets", bridge::shutdown);
-    return new BridgeRoutes(system, settings, bridge).routes();
+    // One sweep a second for every socket's idle deadline, instead of a timer per socket.
+    system.scheduler().scheduleAtFixedRate(IDLE_SWEEP, IDLE_SWEEP, bridge::closeIdle, system.executionContext());
+    return new BridgeRoutes(settings, bridge);
+  }
+
+  private static final java.time.Duration IDLE_SWEEP = java.time.Duration.ofSeconds(1);
+
+  private void closeIdle() {
+    long now = System.nanoTime();
+    for (BridgeConnection connection : open) connection.closeIfIdle(now);
   }
 
   /** Redis pub/sub is connected and the node accepts bridge sockets. */
@@ -84,7 +90,7 @@ public final class Bridge {
 
   /** A new socket holding a reserved slot; the slot is given back when the socket stops. */
   BridgeConnection connection(String agentId, String sessionId) {
-    BridgeConnection connection = new BridgeConnection(agentId, sessionId, settings, redis, metrics, callbacks, this::released);
+    BridgeConnection connection = new BridgeConnection(agentId, sessionId, settings, redis, metrics, this::released);
     open.add(connection);
     return connection;
   }

@@ -2,21 +2,15 @@ package io.lifeguard.node.bridge;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
+import io.lifeguard.node.edge.Outbound;
+import io.lifeguard.node.edge.SocketHandler;
+import io.lifeguard.node.edge.WsIn;
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.apache.pekko.Done;
-import org.apache.pekko.NotUsed;
-import io.lifeguard.node.websocket.WsIn;
-import io.lifeguard.node.websocket.WsOut;
-import org.apache.pekko.stream.Materializer;
-import org.apache.pekko.stream.StreamLimitReachedException;
-import org.apache.pekko.stream.javadsl.Flow;
-import org.apache.pekko.stream.javadsl.Sink;
-import org.apache.pekko.stream.javadsl.Source;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,11 +19,12 @@ import org.slf4j.LoggerFactory;
  * to the client; client text messages are size-checked, validated as one JSON value and published
  * on {@code session:{id}:up}, in order. Any error ends the socket through {@link #close}.
  */
-final class BridgeConnection implements BridgeRedis.Subscriber, Outbox.Listener {
+final class BridgeConnection implements BridgeRedis.Subscriber, Outbox.Listener, SocketHandler {
   private static final Logger log = LoggerFactory.getLogger(BridgeConnection.class);
   private static final JsonFactory JSON = new JsonFactory();
-  // PUBLISHes in flight per socket; results stay in order (mapAsync), and lettuce keeps one
-  // connection's commands in order too.
+  private static final CompletionStage<Done> DONE = CompletableFuture.completedFuture(Done.getInstance());
+  // PUBLISHes in flight per socket; lettuce keeps one connection's commands in order, so they
+  // complete in order and waiting on the newest waits for all.
   private static final int PUBLISH_PARALLELISM = 8;
 
   private final String agentId;
@@ -39,13 +34,14 @@ final class BridgeConnection implements BridgeRedis.Subscriber, Outbox.Listener 
   private final BridgeSettings settings;
   private final BridgeRedis redis;
   private final BridgeMetrics metrics;
-  private final java.util.concurrent.Executor callbacks;
   private final Consumer<BridgeConnection> onReleased;
   private final Outbox outbox;
   private boolean released; // guarded by this
+  private final java.util.concurrent.atomic.AtomicInteger publishing = new java.util.concurrent.atomic.AtomicInteger();
+  private volatile long lastInboundNanos = System.nanoTime();
 
   BridgeConnection(String agentId, String sessionId, BridgeSettings settings, BridgeRedis redis,
-      BridgeMetrics metrics, java.util.concurrent.Executor callbacks, Consumer<BridgeConnection> onReleased) {
+      BridgeMetrics metrics, Consumer<BridgeConnection> onReleased) {
     this.agentId = agentId;
     this.sessionId = sessionId;
     this.downChannel = "session:" + sessionId + ":down";
@@ -53,9 +49,8 @@ final class BridgeConnection implements BridgeRedis.Subscriber, Outbox.Listener 
     this.settings = settings;
     this.redis = redis;
     this.metrics = metrics;
-    this.callbacks = callbacks;
     this.onReleased = onReleased;
-    this.outbox = new Outbox(settings.sendBufferBytes(), settings.closeTimeout(), metrics.bufferedBytes, this);
+    this.outbox = new Outbox(settings.sendBufferBytes(), metrics.bufferedBytes, this);
   }
 
   String sessionId() {
@@ -71,6 +66,12 @@ final class BridgeConnection implements BridgeRedis.Subscriber, Outbox.Listener 
     return redis.subscribe(downChannel, this);
   }
 
+  /** The socket opened (the edge's upgrade completed): this connection is its handler. */
+  SocketHandler attach(Outbound socket) {
+    outbox.attach(socket);
+    return this;
+  }
+
   /** Called on lettuce's event loop: never blocks. */
   @Override
   public void onMessage(String message, long receivedNanos) {
@@ -83,47 +84,36 @@ final class BridgeConnection implements BridgeRedis.Subscriber, Outbox.Listener 
   boolean close(CloseReason reason, boolean dropPending) {
     if (!outbox.closeWith(reason, dropPending)) return false;
     metrics.error(reason.reason());
-    log("close", reason.reason(), "closing bridge socket (intended close code {})", reason.code());
+    log("close", reason.reason(), "closing bridge socket (close code {})", reason.code());
     return true;
   }
 
-  /** For a socket whose stream never started (client gone during the upgrade). */
-  void abandonIfNotStarted() {
-    if (outbox.started()) return;
-    outbox.closeWith(CloseReason.INTERNAL_ERROR, true);
-    log("abandon", "not_started", "bridge socket never started; releasing it");
-    stopped();
+  /** Closes the socket when the client has sent nothing (pings count) for the idle timeout. */
+  void closeIfIdle(long now) {
+    if (now - lastInboundNanos >= settings.idleTimeout().toNanos()) close(CloseReason.IDLE_TIMEOUT, false);
   }
 
-  /** The handler flow pekko-http runs for this socket. */
-  Flow<WsIn, WsOut, NotUsed> flow() {
-    var inbound = Flow.<WsIn>create()
-        .idleTimeout(settings.idleTimeout())
-        // A ping is liveness (it resets the idle timeout above) and nothing else: never published.
-        .filter(message -> !(message instanceof WsIn.Ping))
-        .mapAsync(1, this::text)
-        .map(BridgeConnection::requireJson)
-        .mapAsync(PUBLISH_PARALLELISM, this::publish)
-        .watchTermination((notUsed, done) -> {
-          // An explicit executor: pekko's CompletionStage runs whenComplete through the JDK's default
-          // async pool, which on a machine with fewer than three cores starts a thread per call.
-          done.whenCompleteAsync(this::inboundEnded, callbacks);
-          return notUsed;
-        })
-        .to(Sink.ignore());
-    return Flow.fromSinkAndSource(inbound, Source.fromGraph(outbox.source()));
-  }
-
-  private CompletionStage<String> text(WsIn message) {
+  @Override
+  public CompletionStage<?> onMessage(WsIn message) {
+    lastInboundNanos = System.nanoTime();
+    if (outbox.closing()) return DONE;
+    if (message instanceof WsIn.Ping) return DONE; // liveness only, never published
     if (message instanceof WsIn.Text text) {
-      return Utf8.length(text.text()) > settings.maxMessageBytes()
-          ? CompletableFuture.failedFuture(new Closure(CloseReason.MESSAGE_TOO_LARGE))
-          : CompletableFuture.completedFuture(text.text());
+      if (Utf8.length(text.text()) > settings.maxMessageBytes()) return closing(CloseReason.MESSAGE_TOO_LARGE);
+      try {
+        requireJson(text.text());
+      } catch (Closure closure) {
+        return closing(closure.reason);
+      }
+      return publish(text.text());
     }
-    if (message instanceof WsIn.TooBig tooBig && tooBig.text()) {
-      return CompletableFuture.failedFuture(new Closure(CloseReason.MESSAGE_TOO_LARGE));
-    }
-    return CompletableFuture.failedFuture(new Closure(CloseReason.BINARY_NOT_SUPPORTED));
+    if (message instanceof WsIn.TooBig tooBig && !tooBig.binary()) return closing(CloseReason.MESSAGE_TOO_LARGE);
+    return closing(CloseReason.BINARY_NOT_SUPPORTED);
+  }
+
+  private CompletionStage<Done> closing(CloseReason reason) {
+    close(reason, false);
+    return DONE;
   }
 
   /** Exactly one JSON value, nothing after it. Streams the tokens; builds no tree. */
@@ -138,6 +128,10 @@ final class BridgeConnection implements BridgeRedis.Subscriber, Outbox.Listener 
     }
   }
 
+  /**
+   * Publishes on the up channel. Up to {@link #PUBLISH_PARALLELISM} publishes run at once; at the
+   * limit the returned stage holds the socket's reading until the newest one answered.
+   */
   private CompletionStage<Done> publish(String text) {
     CompletableFuture<Long> published;
     try {
@@ -145,34 +139,21 @@ final class BridgeConnection implements BridgeRedis.Subscriber, Outbox.Listener 
     } catch (RuntimeException e) {
       published = CompletableFuture.failedFuture(e);
     }
-    return published
+    int inFlight = publishing.incrementAndGet();
+    CompletableFuture<Done> answered = published
         .orTimeout(settings.publishTimeout().toMillis(), TimeUnit.MILLISECONDS)
         .handle((receivers, failure) -> {
+          publishing.decrementAndGet();
           if (failure != null) {
             metrics.error("publish_failed");
             log("publish", "publish_failed", "PUBLISH failed: {}", BridgeRedis.rootMessage(failure));
-            throw new Closure(CloseReason.REDIS_UNAVAILABLE);
+            close(CloseReason.REDIS_UNAVAILABLE, false);
+          } else {
+            metrics.received();
           }
-          metrics.received();
           return Done.getInstance();
         });
-  }
-
-  private void inboundEnded(Done done, Throwable failure) {
-    if (failure == null) {
-      outbox.finish();
-      return;
-    }
-    Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
-        ? failure.getCause() : failure;
-    if (cause instanceof Closure closure) {
-      close(closure.reason, false);
-    } else if (cause instanceof TimeoutException) {
-      close(CloseReason.IDLE_TIMEOUT, false);
-    } else {
-      log("inbound", "stream_failed", "bridge inbound stream failed: {}", BridgeRedis.rootMessage(cause));
-      close(CloseReason.INTERNAL_ERROR, false);
-    }
+    return inFlight < PUBLISH_PARALLELISM ? DONE : answered;
   }
 
   @Override
@@ -181,7 +162,13 @@ final class BridgeConnection implements BridgeRedis.Subscriber, Outbox.Listener 
   }
 
   @Override
-  public void stopped() {
+  public void terminated() {
+    outbox.ended();
+    stopped();
+  }
+
+  /** Gives the socket's slot and subscription back; once. */
+  void stopped() {
     synchronized (this) {
       if (released) return;
       released = true;

@@ -21,10 +21,14 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.pubsub.Topic;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.Done;
+import io.lifeguard.node.edge.Outbound;
+import io.lifeguard.node.edge.WsOut;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * One WebSocket on a host's bus. Receives the client's frames one at a time (the stream waits for
- * an {@link Ack} before the next, so a slow entity backpressures the socket and frames keep their
+ * the previous frame to be handled before the next, so a slow entity backpressures the socket and frames keep their
  * order), applies {@link BusAcl}, talks to the host entity for leases, actions and acks, and
  * forwards the host topic's deliveries that this connection subscribed to. Every refusal is an
  * error frame; nothing is dropped silently.
@@ -32,31 +36,43 @@ import org.apache.pekko.pattern.StatusReply;
 final class BusConnection {
   sealed interface Message {}
 
-  /** The socket is open; ack to receive the first frame. */
-  record Connected(ActorRef<Ack> ackTo) implements Message {}
+  /**
+   * One client frame: its text, or {@code problem} (binary, too large) instead. Completing {@code
+   * handled} lets the socket read the next frame.
+   */
+  record Inbound(String text, String problem, CompletableFuture<Done> handled) implements Message {}
 
-  /** One client frame: its text, or {@code problem} (binary, too large) instead. */
-  record Inbound(String text, String problem, ActorRef<Ack> ackTo) implements Message {}
-
-  enum Ack { INSTANCE }
-
+  /** The socket ended. */
   enum Closed implements Message { INSTANCE }
-
-  record StreamFailed(Throwable cause) implements Message {}
-
-  /** A frame for the client; {@code close} completes the outbound stream. */
-  record Outbound(String text, boolean close) {}
 
   private record TopicReady(ActorRef<Topic.Command<BusDelivery>> topic) implements Message {}
 
   private record Delivered(BusDelivery delivery) implements Message {}
 
-  private record Answered(ClientFrame frame, Object value, Throwable failure, ActorRef<Ack> ackTo) implements Message {}
+  /** An action the host entity accepted, sent to this (watching) connection directly. */
+  private record DirectlyDelivered(HostEntity.ActionDelivery delivery) implements Message {}
+
+  /** Actions delivered lately, by id and epoch: the topic and the entity may both bring one. */
+  private static final int REMEMBERED_DELIVERIES = 1024;
+
+  private record Answered(ClientFrame frame, Object value, Throwable failure, CompletableFuture<Done> handled) implements Message {}
+
+  /** An entity command being asked, until its deadline (raw: one record for every reply type). */
+  @SuppressWarnings("rawtypes")
+  private record Asking(ClientFrame frame, Class<?> type,
+      org.apache.pekko.japi.function.Function command, long deadline,
+      CompletableFuture<Done> handled) {}
+
+  /** An attempt timed out with time left: ask again. */
+  private record Retry(Asking asking) implements Message {}
+
+  private static final java.time.Duration ATTEMPT = java.time.Duration.ofSeconds(1);
+  private static final java.time.Duration MIN_ATTEMPT = java.time.Duration.ofMillis(100);
 
   /** Who is on the other end and what it may reach. */
   record Peer(String connectionId, String hostSessionId, Role role) {}
 
-  static Behavior<Message> create(Peer peer, ActorRef<Outbound> out, ActorRef<BusTopics.Command> topics,
+  static Behavior<Message> create(Peer peer, Outbound out, ActorRef<BusTopics.Command> topics,
       EntityRef<HostEntity.Command> host, ManagerSettings settings, HostManagerMetrics metrics, BusConnections registry) {
     Map<String, String> mdc = Map.of("host_session_id", peer.hostSessionId(), "peer_id", peer.connectionId(),
         "role", peer.role().wireName());
@@ -65,16 +81,16 @@ final class BusConnection {
       topics.tell(new BusTopics.Attach(peer.hostSessionId(), ctx.getSelf(), ctx.messageAdapter(
           BusTopics.Attached.class, attached -> new TopicReady(attached.topic()))));
       metrics.connection(peer.role(), 1);
-      ctx.getLog().info("bus attached");
+      ctx.getLog().debug("bus attached");
       BusConnection connection = new BusConnection(ctx, peer, out, host, settings, metrics, registry, inbox);
       connection.listed();
-      return connection.starting(null, null);
+      return connection.starting(null);
     }));
   }
 
   private final ActorContext<Message> ctx;
   private final Peer peer;
-  private final ActorRef<Outbound> out;
+  private final Outbound out;
   private final EntityRef<HostEntity.Command> host;
   private final ManagerSettings settings;
   private final HostManagerMetrics metrics;
@@ -82,9 +98,10 @@ final class BusConnection {
   private final ActorRef<BusDelivery> inbox;
   private final Set<BusTopic> subscriptions = new HashSet<>();
   private ActorRef<Topic.Command<BusDelivery>> topic;
+  private final java.util.LinkedHashSet<String> delivered = new java.util.LinkedHashSet<>();
   private String holder;
 
-  private BusConnection(ActorContext<Message> ctx, Peer peer, ActorRef<Outbound> out, EntityRef<HostEntity.Command> host,
+  private BusConnection(ActorContext<Message> ctx, Peer peer, Outbound out, EntityRef<HostEntity.Command> host,
       ManagerSettings settings, HostManagerMetrics metrics, BusConnections registry, ActorRef<BusDelivery> inbox) {
     this.ctx = ctx;
     this.peer = peer;
@@ -97,19 +114,20 @@ final class BusConnection {
     this.holder = peer.connectionId();
   }
 
-  /** Waits for both the socket and the host's topic before taking the first frame. */
-  private Behavior<Message> starting(ActorRef<Ack> pendingAck, ActorRef<Topic.Command<BusDelivery>> readyTopic) {
-    if (pendingAck != null && readyTopic != null) {
-      topic = readyTopic;
-      topic.tell(Topic.subscribe(inbox));
-      pendingAck.tell(Ack.INSTANCE);
-      return running();
-    }
+  /**
+   * Waits for the host's topic before handling frames; the socket reads one frame at a time, so at
+   * most one waits here.
+   */
+  private Behavior<Message> starting(Inbound early) {
     return Behaviors.receive(Message.class)
-        .onMessage(Connected.class, m -> starting(m.ackTo(), readyTopic))
-        .onMessage(TopicReady.class, m -> starting(pendingAck, m.topic()))
+        .onMessage(Inbound.class, this::starting)
+        .onMessage(TopicReady.class, m -> {
+          topic = m.topic();
+          topic.tell(Topic.subscribe(inbox));
+          if (early != null) onInbound(early);
+          return running();
+        })
         .onMessage(Closed.class, m -> Behaviors.stopped())
-        .onMessage(StreamFailed.class, m -> Behaviors.stopped())
         .onSignal(PostStop.class, s -> stopped())
         .build();
   }
@@ -118,12 +136,13 @@ final class BusConnection {
     return Behaviors.receive(Message.class)
         .onMessage(Inbound.class, this::onInbound)
         .onMessage(Answered.class, this::onAnswered)
-        .onMessage(Delivered.class, this::onDelivered)
-        .onMessage(Closed.class, m -> Behaviors.stopped())
-        .onMessage(StreamFailed.class, m -> {
-          ctx.getLog().info("bus stream failed: {}", m.cause().toString());
-          return Behaviors.stopped();
+        .onMessage(Retry.class, m -> {
+          attempt(m.asking());
+          return Behaviors.same();
         })
+        .onMessage(Delivered.class, this::onDelivered)
+        .onMessage(DirectlyDelivered.class, this::onDirectlyDelivered)
+        .onMessage(Closed.class, m -> Behaviors.stopped())
         .onSignal(PostStop.class, s -> stopped())
         .build();
   }
@@ -132,8 +151,8 @@ final class BusConnection {
     if (topic != null) topic.tell(Topic.unsubscribe(inbox));
     registry.remove(peer.hostSessionId(), peer.connectionId());
     metrics.connection(peer.role(), -1);
-    out.tell(new Outbound(null, true));
-    ctx.getLog().info("bus detached");
+    out.complete();
+    ctx.getLog().debug("bus detached");
     return Behaviors.same();
   }
 
@@ -146,7 +165,7 @@ final class BusConnection {
   private Behavior<Message> onInbound(Inbound in) {
     if (in.problem() != null) {
       sendError(null, in.problem(), "frame refused: " + in.problem());
-      in.ackTo().tell(Ack.INSTANCE);
+      in.handled().complete(Done.getInstance());
       return Behaviors.same();
     }
     ClientFrame frame;
@@ -155,26 +174,30 @@ final class BusConnection {
     } catch (BusFrames.BadFrame bad) {
       ctx.getLog().info("bus frame refused: reason={} {}", bad.code, bad.getMessage());
       sendError(bad.id, bad.code, bad.getMessage());
-      in.ackTo().tell(Ack.INSTANCE);
+      in.handled().complete(Done.getInstance());
       return Behaviors.same();
     }
-    if (!handle(frame, in.ackTo())) in.ackTo().tell(Ack.INSTANCE);
+    if (!handle(frame, in.handled())) in.handled().complete(Done.getInstance());
     return Behaviors.same();
   }
 
   /** Handles a frame; true when an entity answer is awaited (that answer acks the stream). */
-  private boolean handle(ClientFrame frame, ActorRef<Ack> ackTo) {
+  private boolean handle(ClientFrame frame, CompletableFuture<Done> ackTo) {
     if (frame instanceof BusFrames.Subscribe s) {
       BusTopic t = knownTopic(s.id(), s.namespace(), s.topic());
       if (t == null) return false;
       if (!BusAcl.maySubscribe(peer.role(), t)) return forbidden(s.id(), "subscribe to " + t);
       subscriptions.add(t);
       listed();
-      send(BusFrames.topicReply("subscribed", s.id(), t.namespace(), t.topic()));
       if (t.equals(BusAcl.MANAGER_ACTION) && peer.role() == Role.HOST) {
-        // A (re)attached host hears again every action still waiting for its ack.
-        return askEntity(frame, ackTo, HostStatus.class, HostEntity.GetStatus::new);
+        // "subscribed" only once the entity itself will tell this connection of every new action
+        // (the pub-sub may take a moment to reach this node); then the host hears again every
+        // action still waiting for its ack.
+        delivered.clear();
+        ActorRef<HostEntity.ActionDelivery> direct = ctx.messageAdapter(HostEntity.ActionDelivery.class, DirectlyDelivered::new);
+        return askEntity(frame, ackTo, HostStatus.class, r -> new HostEntity.WatchActions(direct, r));
       }
+      send(BusFrames.topicReply("subscribed", s.id(), t.namespace(), t.topic()));
       return false;
     } else if (frame instanceof BusFrames.Unsubscribe u) {
       BusTopic t = knownTopic(u.id(), u.namespace(), u.topic());
@@ -209,7 +232,7 @@ final class BusConnection {
       }
       String who = a.holder() != null ? a.holder() : holder;
       return askEntity(frame, ackTo, ActionView.class,
-          r -> new HostEntity.SubmitAction(a.actionId(), who, a.epoch(), a.payload(), r));
+          r -> new HostEntity.SubmitAction(a.actionId(), who, a.epoch(), a.payload(), peer.role().wireName(), r));
     } else if (frame instanceof BusFrames.Ack a) {
       if (!BusAcl.may(peer.role(), Control.ACK)) return forbidden(a.id(), "acknowledge actions");
       metrics.ackPending(1);
@@ -218,11 +241,29 @@ final class BusConnection {
     throw new IllegalStateException("unhandled frame " + frame.getClass().getSimpleName());
   }
 
-  private <R> boolean askEntity(ClientFrame frame, ActorRef<Ack> ackTo, Class<R> type,
+  private <R> boolean askEntity(ClientFrame frame, CompletableFuture<Done> ackTo, Class<R> type,
       org.apache.pekko.japi.function.Function<ActorRef<StatusReply<R>>, HostEntity.Command> command) {
-    ctx.askWithStatus(type, host, settings.askTimeout(), command::apply,
-        (value, failure) -> new Answered(frame, value, failure, ackTo));
+    attempt(new Asking(frame, type, command, System.nanoTime() + settings.askTimeout().toNanos(), ackTo));
     return true;
+  }
+
+  /**
+   * One attempt of an entity command. A command sent while the host's shard still points at a node
+   * that just died is lost, not slow, so commands are asked in attempts of at most {@link
+   * #ATTEMPT} until the ask timeout is spent, like the relay's join: a controller renewing during a
+   * failover reaches the entity as soon as it has moved. Every entity command is idempotent (by
+   * action id, holder and epoch), so an attempt whose answer was lost does no harm.
+   */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private void attempt(Asking asking) {
+    long left = asking.deadline() - System.nanoTime();
+    java.time.Duration timeout = java.time.Duration.ofNanos(Math.max(1_000_000L, Math.min(left, ATTEMPT.toNanos())));
+    ctx.askWithStatus((Class) asking.type(), host, timeout, r -> (HostEntity.Command) asking.command().apply(r), (value, failure) -> {
+      if (failure instanceof TimeoutException && asking.deadline() - System.nanoTime() > MIN_ATTEMPT.toNanos()) {
+        return new Retry(asking);
+      }
+      return new Answered(asking.frame(), value, failure, asking.handled());
+    });
   }
 
   private Behavior<Message> onAnswered(Answered a) {
@@ -234,12 +275,18 @@ final class BusConnection {
         answerSuccess(a.frame(), a.value());
       }
     } finally {
-      a.ackTo().tell(Ack.INSTANCE);
+      a.handled().complete(Done.getInstance());
     }
     return Behaviors.same();
   }
 
   private void answerFailure(Answered a) {
+    if (a.frame() instanceof BusFrames.Subscribe s) {
+      // Not subscribed after all: the client hears why and may subscribe again.
+      BusTopic t = new BusTopic(s.namespace(), s.topic());
+      subscriptions.remove(t);
+      listed();
+    }
     String code;
     if (a.failure() instanceof StatusReply.ErrorMessage error) {
       code = error.getMessage();
@@ -273,10 +320,13 @@ final class BusConnection {
       if (!view.duplicate()) topic.tell(Topic.publish(delivery(BusAcl.MANAGER_ACK, f.payload(), view.actionId(), view.epoch(), false)));
       send(BusFrames.frame("ack_accepted", f.id()).put("action_id", view.actionId()).put("epoch", view.epoch())
           .put("duplicate", view.duplicate()).toString());
-    } else if (frame instanceof BusFrames.Subscribe) {
+    } else if (frame instanceof BusFrames.Subscribe s) {
+      send(BusFrames.topicReply("subscribed", s.id(), s.namespace(), s.topic()));
       for (ActionView pending : ((HostStatus) value).pending()) {
-        send(BusFrames.message(new BusDelivery("manager", "action", "entity", "controller", pending.payload(),
-            pending.actionId(), pending.epoch(), true)));
+        if (firstDelivery(pending.actionId(), pending.epoch())) {
+          send(BusFrames.message(new BusDelivery("manager", "action", "entity", "controller", pending.payload(),
+              pending.actionId(), pending.epoch(), true)));
+        }
       }
     } else {
       throw new IllegalStateException("no entity answer expected for " + frame.getClass().getSimpleName());
@@ -295,8 +345,27 @@ final class BusConnection {
     BusTopic t = new BusTopic(delivery.namespace(), delivery.topic());
     // Subscriptions were checked against the ACL when made; checking again costs nothing and keeps
     // a future bug in subscribe from leaking controller topics to viewers.
-    if (subscriptions.contains(t) && BusAcl.maySubscribe(peer.role(), t)) send(BusFrames.message(delivery));
+    if (!subscriptions.contains(t) || !BusAcl.maySubscribe(peer.role(), t)) return Behaviors.same();
+    if (t.equals(BusAcl.MANAGER_ACTION) && !firstDelivery(delivery.actionId(), delivery.epoch())) return Behaviors.same();
+    send(BusFrames.message(delivery));
     return Behaviors.same();
+  }
+
+  private Behavior<Message> onDirectlyDelivered(DirectlyDelivered d) {
+    HostEntity.ActionDelivery action = d.delivery();
+    if (subscriptions.contains(BusAcl.MANAGER_ACTION) && firstDelivery(action.actionId(), action.epoch())) {
+      send(BusFrames.message(new BusDelivery("manager", "action", "entity", action.fromRole(), action.payload(),
+          action.actionId(), action.epoch(), false)));
+    }
+    return Behaviors.same();
+  }
+
+  /** True the first time an action (id and epoch) comes by lately; at least once, deduplicated. */
+  private boolean firstDelivery(String actionId, long epoch) {
+    if (actionId == null) return true;
+    if (!delivered.add(actionId + "@" + epoch)) return false;
+    if (delivered.size() > REMEMBERED_DELIVERIES) delivered.remove(delivered.iterator().next());
+    return true;
   }
 
   private BusDelivery delivery(BusTopic t, String payload, String actionId, long epoch, boolean redelivered) {
@@ -324,8 +393,13 @@ final class BusConnection {
     send(BusFrames.error(id, code, message));
   }
 
+  /** A client that let {@code bus.outbound-buffer} frames pile up is closed (1008), then reconnects. */
   private void send(String text) {
-    out.tell(new Outbound(text, false));
+    if (out.offer(new WsOut.Text(text)) == Outbound.Offer.DROPPED) {
+      metrics.errorFrame("slow_consumer");
+      ctx.getLog().warn("bus client not reading: {} frames unwritten; closing with 1008", settings.outboundBuffer());
+      out.offer(new WsOut.Close(1008, "slow_consumer"));
+    }
   }
 
   private static String abbreviate(String s) {

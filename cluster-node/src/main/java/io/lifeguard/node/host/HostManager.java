@@ -7,7 +7,6 @@ import io.lifeguard.protocol.token.KeySet;
 import java.time.Clock;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
-import org.apache.pekko.http.javadsl.server.Directives;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,10 +20,12 @@ public final class HostManager {
   private static final Logger log = LoggerFactory.getLogger(HostManager.class);
 
   private final Route routes;
+  private final HostBusEdgeRoute busRoute;
   private final BusConnections busConnections;
 
-  private HostManager(Route routes, BusConnections busConnections) {
+  private HostManager(Route routes, HostBusEdgeRoute busRoute, BusConnections busConnections) {
     this.routes = routes;
+    this.busRoute = busRoute;
     this.busConnections = busConnections;
   }
 
@@ -44,15 +45,18 @@ public final class HostManager {
     log.info("manager started: capacity={} max_inflight_actions={} rebalance_batch={} host_entities_here={}",
         settings.assignment().capacity(), settings.host().maxInFlight(), settings.assignment().rebalanceBatch(),
         node.cluster().roles().contains(HostEntity.ROLE));
-    Route routes = Directives.concat(
-        new HostBusRoutes(system, settings, metrics, topics, busConnections, clock, node.http().idleTimeout()).routes(),
-        new AssignmentRoutes(system, settings).routes());
-    return new HostManager(routes, busConnections);
+    HostBusEdgeRoute bus = new HostBusEdgeRoute(system, settings, metrics, topics, busConnections, clock, node.http().idleTimeout());
+    return new HostManager(new AssignmentRoutes(system, settings).routes(), bus, busConnections);
   }
 
-  /** The host bus and {@code /debug/assignments}. */
+  /** {@code /debug/assignments} on the HTTP API port. */
   public Route routes() {
     return routes;
+  }
+
+  /** The host bus WebSocket on the edge port. */
+  public HostBusEdgeRoute busRoute() {
+    return busRoute;
   }
 
   /** The bus connections open on this node, for the admin API. */

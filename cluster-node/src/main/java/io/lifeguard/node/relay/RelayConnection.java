@@ -26,10 +26,10 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
-import io.lifeguard.node.websocket.WsIn;
-import io.lifeguard.node.websocket.WsOut;
-import org.apache.pekko.stream.BoundedSourceQueue;
-import org.apache.pekko.stream.QueueOfferResult;
+import io.lifeguard.node.edge.Outbound;
+import io.lifeguard.node.edge.SocketHandler;
+import io.lifeguard.node.edge.WsIn;
+import io.lifeguard.node.edge.WsOut;
 import org.apache.pekko.util.ByteString;
 
 /**
@@ -41,7 +41,7 @@ import org.apache.pekko.util.ByteString;
  * <p>A connection holds no thread, timer or actor: heartbeats, hello deadlines and idle checks run
  * from the node's {@link RelaySweeper}.
  */
-final class RelayConnection implements RelaySocketStage.Handler {
+final class RelayConnection implements SocketHandler {
   enum State { AWAITING_HELLO, JOINING, JOINED, CLOSED }
 
   private static final CompletionStage<Done> DONE = CompletableFuture.completedFuture(Done.getInstance());
@@ -57,7 +57,7 @@ final class RelayConnection implements RelaySocketStage.Handler {
 
   private final long id;
   private final String clientAddress;
-  private final BoundedSourceQueue<WsOut> outbound;
+  private final Outbound outbound;
   private final RelayNode node;
   private final long openedAtNanos;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -74,7 +74,7 @@ final class RelayConnection implements RelaySocketStage.Handler {
   private volatile long drops;
   private volatile boolean joined;
 
-  RelayConnection(long id, String clientAddress, BoundedSourceQueue<WsOut> outbound, RelayNode node, long nowNanos) {
+  RelayConnection(long id, String clientAddress, Outbound outbound, RelayNode node, long nowNanos) {
     this.id = id;
     this.clientAddress = clientAddress;
     this.outbound = outbound;
@@ -95,6 +95,7 @@ final class RelayConnection implements RelaySocketStage.Handler {
   long framesIn() { return framesIn; }
   long drops() { return drops; }
   int queued() { return outbound.size(); }
+  java.util.concurrent.Executor ioThread() { return outbound.ioThread(); }
 
   /** Handles one complete inbound WebSocket message, in arrival order. */
   @Override
@@ -163,7 +164,8 @@ final class RelayConnection implements RelaySocketStage.Handler {
         return Done.getInstance();
       }
       ServerHello reply = new ServerHello(hello.clientNonce(), node.newNonce(), Compression.NONE, features, peerId,
-          (int) node.settings().heartbeatInterval().toSeconds());
+          (int) node.settings().heartbeatInterval().toSeconds(),
+          Math.min(hello.protocolVersion(), ServerHello.PROTOCOL_VERSION));
       ByteString encoded = ByteString.fromArrayUnsafe(HelloCodec.encodeServerHello(reply));
       // Locked against terminated(): exactly one of the two tells the entity this peer left.
       synchronized (this) {
@@ -181,7 +183,7 @@ final class RelayConnection implements RelaySocketStage.Handler {
         state = State.JOINED;
       }
       node.metrics().handshakes.labelValues("ok").inc();
-      node.log().info(this, "handshake", "peer joined as " + role.wireName());
+      node.log().debug(this, "handshake", "peer joined as " + role.wireName());
       node.activated(this, claims);
       return Done.getInstance();
     }, node.executor()).exceptionally(failure -> {
@@ -290,12 +292,12 @@ final class RelayConnection implements RelaySocketStage.Handler {
    */
   void deliver(ByteString frame) {
     if (state != State.JOINED) return;
-    QueueOfferResult result = outbound.offer(new WsOut.Binary(frame));
-    if (result == QueueOfferResult.enqueued()) {
+    Outbound.Offer result = outbound.offer(new WsOut.Binary(frame));
+    if (result == Outbound.Offer.ENQUEUED) {
       lastActivityNanos = System.nanoTime();
       node.metrics().messagesForwarded.inc();
       node.metrics().bytesForwarded.inc(frame.size());
-    } else if (result == QueueOfferResult.dropped()) {
+    } else if (result == Outbound.Offer.DROPPED) {
       drops++;
       node.metrics().flowControlDrops.inc();
     }
@@ -336,8 +338,8 @@ final class RelayConnection implements RelaySocketStage.Handler {
     if (state == State.JOINED) offer(node.heartbeatFrame());
   }
 
+  /** Refuses the handshake; close() counts it as the handshake's outcome. */
   private CompletionStage<Done> refuse(CloseReason reason, String detail) {
-    node.metrics().handshakes.labelValues(reason.wireName()).inc();
     return closeWith(reason, detail);
   }
 
@@ -355,14 +357,14 @@ final class RelayConnection implements RelaySocketStage.Handler {
     State previous = state;
     state = State.CLOSED;
     node.metrics().closes.labelValues(reason.wireName()).inc();
+    // Every socket that ends before its ServerHello is one handshake, whatever ended it (a bad
+    // token, a malformed or oversized hello, a text message, the hello deadline).
+    if (previous == State.AWAITING_HELLO || previous == State.JOINING) {
+      node.metrics().handshakes.labelValues(reason.wireName()).inc();
+    }
     node.log().closed(this, previous == State.JOINED ? "relay" : "handshake", reason, detail);
     outbound.offer(new WsOut.Binary(ByteString.fromArrayUnsafe(FrameCodec.encode(Frame.close(0, reason)))));
     outbound.offer(new WsOut.Close(reason.wsCode(), reason.wireName()));
-    try {
-      outbound.complete();
-    } catch (IllegalStateException alreadyFinished) {
-      // The socket ended first (the client left): the queue is done and terminated() follows.
-    }
   }
 
   /** The socket's stream ended, for whatever reason: leave the session and forget the connection. */

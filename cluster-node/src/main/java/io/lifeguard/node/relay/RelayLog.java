@@ -12,22 +12,26 @@ import org.slf4j.MDC;
 final class RelayLog {
   private static final Logger log = LoggerFactory.getLogger("io.lifeguard.relay");
 
-  void info(RelayConnection c, String phase, String message) {
-    if (!log.isInfoEnabled()) return;
-    with(c, phase, null, () -> log.info(message));
+  /** Per-connection events (joins): DEBUG, since at INFO they cost CPU at thousands a second. */
+  void debug(RelayConnection c, String phase, String message) {
+    if (!log.isDebugEnabled()) return;
+    with(c, phase, null, () -> log.debug(message));
   }
 
   void error(RelayConnection c, String phase, String message, Throwable error) {
     with(c, phase, null, () -> log.error(message, error));
   }
 
-  /** Every close the node initiates: WARN for handshake refusals and protocol faults, INFO otherwise. */
+  /**
+   * Every close the node initiates: WARN for handshake refusals and protocol faults; DEBUG for the
+   * routine ones (normal, shutdown, idle, session closed), which lifeguard_relay_closes_total counts.
+   */
   void closed(RelayConnection c, String phase, CloseReason reason, String detail) {
     boolean routine = reason == CloseReason.NORMAL || reason == CloseReason.SERVER_SHUTDOWN
         || reason == CloseReason.IDLE_TIMEOUT || reason == CloseReason.SESSION_CLOSED;
-    if (routine ? !log.isInfoEnabled() : !log.isWarnEnabled()) return;
+    if (routine ? !log.isDebugEnabled() : !log.isWarnEnabled()) return;
     with(c, phase, reason, () -> {
-      if (routine) log.info("closing connection {}: {} ({})", c.id(), reason.wireName(), detail);
+      if (routine) log.debug("closing connection {}: {} ({})", c.id(), reason.wireName(), detail);
       else log.warn("closing connection {}: {} ({})", c.id(), reason.wireName(), detail);
     });
   }

@@ -146,7 +146,7 @@ class HostBusAdminTest {
   void aValidTokenWithoutAWebSocketUpgradeLeavesNoSubscriberBehind() throws Exception {
     String host = "bus-" + UUID.randomUUID();
     String token = RelayTestClients.token(signer, host, Role.VIEWER, "test");
-    HttpResponse<String> plain = http.send(HttpRequest.newBuilder(first.uri("/v1/hosts/" + host + "/bus?token=" + token))
+    HttpResponse<String> plain = http.send(HttpRequest.newBuilder(first.edgeUri("/v1/hosts/" + host + "/bus?token=" + token))
         .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(400, plain.statusCode(), plain.body());
     HttpResponse<String> view = hostView(first, host, AUTH);

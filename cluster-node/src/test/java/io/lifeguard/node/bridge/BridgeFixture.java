@@ -74,6 +74,11 @@ final class BridgeFixture implements AutoCloseable {
     return HTTP.send(HttpRequest.newBuilder(node.uri(path)).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
+  /** A plain GET to the edge port, where the bridge's WebSocket path lives. */
+  static HttpResponse<String> getEdge(TestNode node, String path) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(node.edgeUri(path)).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
   /** A sample from /metrics (sum over matching lines), 0 when absent. */
   static double metric(TestNode node, String name, String labels) throws Exception {
     String body = get(node, "/metrics").body();

@@ -143,7 +143,7 @@ class BridgeTest {
     assertEquals(400, WsClient.refusedStatus(WsClient.open(node.wsUri("/agent/ws/a:b"), token, true, ws -> {})));
     assertEquals(400, WsClient.refusedStatus(WsClient.open(node.wsUri("/agent/ws/" + "x".repeat(200)), token, true, ws -> {})));
     assertEquals(400, WsClient.refusedStatus(WsClient.open(node.wsUri("/a*b/ws/session"), token, true, ws -> {})));
-    HttpResponse<String> plain = BridgeFixture.get(node, "/agent/ws/" + id("plain"));
+    HttpResponse<String> plain = BridgeFixture.getEdge(node, "/agent/ws/" + id("plain"));
     assertEquals(400, plain.statusCode());
     assertEquals("websocket_upgrade_required", json(plain.body()).get("error").asText());
   }
@@ -254,10 +254,13 @@ class BridgeTest {
     assertEquals(200, health.statusCode());
     assertEquals("ok", json(health.body()).get("status").asText());
     // /ws belongs to the relay: a plain GET there is the relay's 400 (upgrade expected), not the bridge's.
-    HttpResponse<String> relay = BridgeFixture.get(node, "/ws");
+    HttpResponse<String> relay = BridgeFixture.getEdge(node, "/ws");
     assertEquals(400, relay.statusCode());
     assertTrue(relay.body().contains("WebSocket"), relay.body());
     assertEquals(404, BridgeFixture.get(node, "/v1/nothing").statusCode());
+    assertEquals(404, BridgeFixture.getEdge(node, "/v1/nothing").statusCode());
+    // The edge answers its own readiness probe for load balancers in front of the client port.
+    assertEquals(200, BridgeFixture.getEdge(node, "/ready").statusCode());
 
     String session = id("metrics");
     WsClient client = connect(session);

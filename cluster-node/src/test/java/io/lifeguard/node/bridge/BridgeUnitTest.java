@@ -47,11 +47,11 @@ class BridgeUnitTest {
 
   @Test
   void bearerParsing() {
-    assertEquals(Optional.of("abc.DEF-_~+/="), BridgeRoutes.bearer("Bearer abc.DEF-_~+/="));
-    assertEquals(Optional.of("t"), BridgeRoutes.bearer("bearer t"));
-    assertFalse(BridgeRoutes.bearer("Bearer").isPresent());
-    assertFalse(BridgeRoutes.bearer("Bearer a b").isPresent());
-    assertFalse(BridgeRoutes.bearer("Basic abc").isPresent());
+    assertEquals(Optional.of("abc.DEF-_~+/="), BridgeEdgeRoute.bearer("Bearer abc.DEF-_~+/="));
+    assertEquals(Optional.of("t"), BridgeEdgeRoute.bearer("bearer t"));
+    assertFalse(BridgeEdgeRoute.bearer("Bearer").isPresent());
+    assertFalse(BridgeEdgeRoute.bearer("Bearer a b").isPresent());
+    assertFalse(BridgeEdgeRoute.bearer("Basic abc").isPresent());
   }
 
   @Test

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.nimbusds.jose.jwk.OctetKeyPair;
 import io.lifeguard.node.http.Json;
+import io.lifeguard.node.host.BusClient;
 import io.lifeguard.node.testing.NodeProcess;
 import io.lifeguard.node.testing.RelayTestClients;
 import io.lifeguard.protocol.CloseReason;
@@ -22,6 +23,7 @@ import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import io.lifeguard.protocol.token.TokenClaims;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -58,6 +60,10 @@ class DrainTest {
       moving.connect().get(20, TimeUnit.SECONDS);
       staying.connect().get(20, TimeUnit.SECONDS);
       sendAndExpect(moving, atStaying, "before", Duration.ofSeconds(20));
+      String host = "drain-host-" + UUID.randomUUID();
+      Instant now = Instant.now();
+      BusClient bus = BusClient.connect(drained.wsUri("/v1/hosts/" + host + "/bus?token=" + SIGNER.sign(
+          new TokenClaims(host, Role.VIEWER, now, now.plusSeconds(120), "test", 0, UUID.randomUUID().toString()))));
 
       HttpResponse<String> refused = AdminHttp.post(other.uri("/v1/admin/nodes/127.0.0.1:1/drain"), "{}");
       assertEquals(404, refused.statusCode(), refused.body());
@@ -75,7 +81,10 @@ class DrainTest {
       sendAndExpect(staying, atMoving, "reply-after-move", Duration.ofSeconds(10));
       System.out.printf("drain: moved client exchanging again %.1f s after the drain request%n", (System.nanoTime() - drainAt) / 1e9);
 
+      // Host-bus sockets are closed, not dropped: 1001, the client reconnects elsewhere.
+      assertEquals(1001, bus.awaitClosedByServer(Duration.ofSeconds(30)));
       assertEquals(0, drained.awaitExit(Duration.ofSeconds(30)), drained.logTail());
+      assertTrue(!drained.log().contains(" ERROR "), "no ERROR line while draining:\n" + drained.logTail());
       System.out.printf("drain: drained process exited 0 %.1f s after the drain request%n", (System.nanoTime() - drainAt) / 1e9);
       assertTrue(drained.log().contains("requested by admin '" + AdminHttp.ADMIN_ID + "' because 'kernel upgrade'"), drained.logTail());
       JsonNode cluster = AdminHttp.json(AdminHttp.get(other.uri("/v1/admin/cluster")));

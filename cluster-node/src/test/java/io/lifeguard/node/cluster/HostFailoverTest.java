@@ -43,6 +43,7 @@ class HostFailoverTest {
   private static final Duration POLL_EVERY = Duration.ofMillis(100);
   /** Twice the aim (10 s): Pekko's defaults (~47 s) or a lost setting fail here, machine noise does not. */
   private static final Duration WITHIN = Duration.ofSeconds(20);
+  private static final String RENEW = "{\"type\":\"lease_renew\",\"holder\":\"agent-a\",\"epoch\":1,\"ttl_ms\":120000}";
 
   @Test
   void killingTheNodeOfAHostKeepsItsLeaseAndActions() throws Exception {
@@ -75,12 +76,29 @@ class HostFailoverTest {
       JsonNode before = AdminHttp.json(AdminHttp.get(nodes.get((holder + 1) % 3).uri("/v1/admin/hosts/" + host)));
       assertEquals("[\"act-2\",\"act-3\"]", before.get("pending_action_ids").toString(), before.toString());
 
+      NodeProcess survivor = nodes.get((holder + 1) % 3);
+      // A controller attached through a survivor keeps renewing across the crash, as a real one would.
+      BusClient renewing = bus(survivor, host, Role.CONTROLLER);
+      renewing.send(RENEW).expectReply("lease");
       System.out.println("host entity on node " + holder + "; SIGKILL");
       Instant killedWall = Instant.now();
       long killedAt = System.nanoTime();
       nodes.get(holder).kill();
-      NodeProcess survivor = nodes.get((holder + 1) % 3);
       List<NodeProcess> survivors = List.of(survivor, nodes.get((holder + 2) % 3));
+      List<String> refusals = new ArrayList<>();
+      double renewedAfter = -1;
+      while (System.nanoTime() - killedAt < WITHIN.toNanos()) {
+        JsonNode reply = renewing.send(RENEW).expectReply(null);
+        if ("lease".equals(reply.path("type").asText())) {
+          renewedAfter = (System.nanoTime() - killedAt) / 1e9;
+          break;
+        }
+        refusals.add(String.format("%s at %.1f s", reply.path("code").asText(), (System.nanoTime() - killedAt) / 1e9));
+      }
+      renewing.close();
+      System.out.printf("host failover: controller renewed its lease through a survivor %.1f s after SIGKILL (refused before: %s)%n",
+          renewedAfter, refusals);
+      assertTrue(renewedAfter > 0, "the controller renewed within " + WITHIN + "; refusals " + refusals);
       HttpResponse<String> answer = AdminHttp.firstOk(survivor.uri("/v1/admin/hosts/" + host), POLL_EVERY, WITHIN);
       double seconds = (System.nanoTime() - killedAt) / 1e9;
       if (answer == null) {

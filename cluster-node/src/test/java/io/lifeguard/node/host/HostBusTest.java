@@ -70,6 +70,13 @@ class HostBusTest {
     return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 
+  /** A plain request to the edge port, where the bus's WebSocket path lives. */
+  private HttpResponse<String> getEdge(String path, String... headers) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(node.edgeUri(path));
+    if (headers.length > 0) request.headers(headers);
+    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
   private static void assertRefused(HttpResponse<String> response, int status, String code) throws Exception {
     assertEquals(status, response.statusCode(), response.body());
     assertEquals(code, Json.MAPPER.readTree(response.body()).get("error").asText());
@@ -78,18 +85,18 @@ class HostBusTest {
   @Test
   void attachIsRefusedWithPreciseStatuses() throws Exception {
     String host = hostId();
-    assertRefused(get("/v1/hosts/" + host + "/bus"), 401, "missing_token");
-    assertRefused(get("/v1/hosts/" + host + "/bus?token=not.a.token"), 401, "invalid_token");
-    assertRefused(get("/v1/hosts/" + host + "/bus?token=" + token("other-host", Role.HOST, Instant.now())), 403, "session_mismatch");
-    assertRefused(get("/v1/hosts/" + host + "/bus?token=" + token(host, Role.HOST, Instant.now().minusSeconds(600))),
+    assertRefused(getEdge("/v1/hosts/" + host + "/bus"), 401, "missing_token");
+    assertRefused(getEdge("/v1/hosts/" + host + "/bus?token=not.a.token"), 401, "invalid_token");
+    assertRefused(getEdge("/v1/hosts/" + host + "/bus?token=" + token("other-host", Role.HOST, Instant.now())), 403, "session_mismatch");
+    assertRefused(getEdge("/v1/hosts/" + host + "/bus?token=" + token(host, Role.HOST, Instant.now().minusSeconds(600))),
         401, "token_expired");
-    assertRefused(get("/v1/hosts/bad%20id/bus?token=x"), 400, "invalid_host_session_id");
+    assertRefused(getEdge("/v1/hosts/bad%20id/bus?token=x"), 400, "invalid_host_session_id");
     OctetKeyPair stranger = Ed25519Keys.generate("bus-test");
     String forged = new TokenSigner(stranger).sign(new TokenClaims(host, Role.CONTROLLER, Instant.now(),
         Instant.now().plusSeconds(60), "test", 0, "j"));
-    assertRefused(get("/v1/hosts/" + host + "/bus", "Authorization", "Bearer " + forged), 401, "invalid_token");
+    assertRefused(getEdge("/v1/hosts/" + host + "/bus", "Authorization", "Bearer " + forged), 401, "invalid_token");
     // A good token in the Authorization header passes auth; a plain GET is then not a WebSocket upgrade.
-    assertEquals(400, get("/v1/hosts/" + host + "/bus", "Authorization", "Bearer " + token(host, Role.VIEWER, Instant.now())).statusCode());
+    assertEquals(400, getEdge("/v1/hosts/" + host + "/bus", "Authorization", "Bearer " + token(host, Role.VIEWER, Instant.now())).statusCode());
   }
 
   @Test

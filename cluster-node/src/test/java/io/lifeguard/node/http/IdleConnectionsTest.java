@@ -69,7 +69,7 @@ class IdleConnectionsTest {
   void anUpgradedWebSocketOutlivesTheIdleTimeout() throws Exception {
     CompletableFuture<Integer> closed = new CompletableFuture<>();
     WebSocket ws = HttpClient.newHttpClient().newWebSocketBuilder()
-        .buildAsync(URI.create("ws://127.0.0.1:" + node.httpPort() + "/ws"), new WebSocket.Listener() {
+        .buildAsync(node.wsUri("/ws"), new WebSocket.Listener() {
           @Override
           public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
             closed.complete(statusCode);

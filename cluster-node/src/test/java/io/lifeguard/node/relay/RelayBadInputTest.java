@@ -11,6 +11,7 @@ import io.lifeguard.protocol.Frame;
 import io.lifeguard.protocol.FrameCodec;
 import io.lifeguard.protocol.FrameKind;
 import io.lifeguard.protocol.Role;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -85,25 +86,31 @@ class RelayBadInputTest {
 
   @Test
   void aTextMessageIsUnsupportedData() {
+    double before = handshakes("unsupported_data");
     RawRelayClient c = RawRelayClient.connect(node.wsUri("/ws"));
     c.sendText("{\"type\":\"client_hello\"}");
     assertEquals(CloseReason.UNSUPPORTED_DATA, c.awaitCloseReason());
+    assertEquals(before + 1, handshakes("unsupported_data"), "a refused hello counts as a handshake outcome");
     sessionStillWorks();
   }
 
   @Test
   void garbageInsteadOfAHelloIsAProtocolError() {
+    double before = handshakes("protocol_error");
     RawRelayClient c = RawRelayClient.connect(node.wsUri("/ws"));
     c.sendBinary(new byte[] {1, 1, 0, 0});
     assertEquals(CloseReason.PROTOCOL_ERROR, c.awaitCloseReason());
+    assertEquals(before + 1, handshakes("protocol_error"));
     sessionStillWorks();
   }
 
   @Test
   void aMalformedHelloIsAProtocolError() {
+    double before = handshakes("protocol_error");
     RawRelayClient c = RawRelayClient.connect(node.wsUri("/ws"));
     c.sendBinary("{\"type\":\"client_hello\",\"session_id\":42}".getBytes());
     assertEquals(CloseReason.PROTOCOL_ERROR, c.awaitCloseReason());
+    assertEquals(before + 1, handshakes("protocol_error"));
     sessionStillWorks();
   }
 
@@ -172,9 +179,22 @@ class RelayBadInputTest {
 
   @Test
   void aPlainHttpRequestToTheSocketPathIsRejected() throws Exception {
+    URI edge = URI.create("http://127.0.0.1:" + node.edgePort());
     HttpResponse<String> response = HttpClient.newHttpClient().send(
-        HttpRequest.newBuilder(node.uri("/ws")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpRequest.newBuilder(edge.resolve("/ws")).build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(400, response.statusCode());
+    assertTrue(response.body().contains("websocket_upgrade_required"), response.body());
+    HttpResponse<String> post = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(edge.resolve("/ws")).POST(HttpRequest.BodyPublishers.ofString("x")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(405, post.statusCode());
+    HttpResponse<String> unknown = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(edge.resolve("/nothing/here")).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(404, unknown.statusCode());
+    // The HTTP API port no longer serves the socket: clients are told nothing useful there.
+    HttpResponse<String> api = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(node.uri("/ws")).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(404, api.statusCode());
   }
 
   @Test
@@ -194,6 +214,16 @@ class RelayBadInputTest {
       // upgrade succeeds, the next is over the per-address rate.
       RawRelayClient.connect(limited.wsUri("/ws")).close();
       assertEquals(429, upgradeStatus(limited));
+    }
+  }
+
+  private double handshakes(String outcome) {
+    try {
+      String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(node.uri("/metrics")).build(),
+          HttpResponse.BodyHandlers.ofString()).body();
+      return RelayMetricsReader.value(metrics, "lifeguard_handshakes_total", "outcome=\"" + outcome + "\"");
+    } catch (Exception e) {
+      throw new AssertionError(e);
     }
   }
 

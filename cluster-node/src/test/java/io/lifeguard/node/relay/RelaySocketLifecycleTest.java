@@ -59,6 +59,9 @@ class RelaySocketLifecycleTest {
     capture.setContext(relayLog.getLoggerContext());
     capture.start();
     relayLog.addAppender(capture);
+    // Joins are logged at DEBUG (per-connection lines cost CPU at scale).
+    ch.qos.logback.classic.Level level = relayLog.getLevel();
+    relayLog.setLevel(ch.qos.logback.classic.Level.DEBUG);
     try {
       String session = RelayTokens.newSessionId();
       try (RawRelayClient peer = RawRelayClient.connect(node.wsUri("/ws"))) {
@@ -79,6 +82,7 @@ class RelaySocketLifecycleTest {
       String thread = joined.getThreadName();
       assertTrue(thread.contains("pekko.actor.default-dispatcher"), "join reply handled on " + thread);
     } finally {
+      relayLog.setLevel(level);
       relayLog.detachAppender(capture);
       capture.stop();
     }

@@ -25,12 +25,14 @@ public final class NodeProcess implements AutoCloseable {
 
   private final Process process;
   private final int httpPort;
+  private final int edgePort;
   private final int clusterPort;
   private final Path log;
 
-  private NodeProcess(Process process, int httpPort, int clusterPort, Path log) {
+  private NodeProcess(Process process, int httpPort, int edgePort, int clusterPort, Path log) {
     this.process = process;
     this.httpPort = httpPort;
+    this.edgePort = edgePort;
     this.clusterPort = clusterPort;
     this.log = log;
   }
@@ -40,6 +42,7 @@ public final class NodeProcess implements AutoCloseable {
     try {
       int httpPort = FreePorts.next();
       int clusterPort = FreePorts.next();
+      int edgePort = FreePorts.next();
       Path dataDir = Files.createTempDirectory("lifeguard-node");
       Path log = dataDir.resolve("node.log");
       List<String> command = new ArrayList<>(List.of(
@@ -50,6 +53,8 @@ public final class NodeProcess implements AutoCloseable {
       Map<String, String> vars = new HashMap<>();
       vars.put("LIFEGUARD_HTTP_HOST", "127.0.0.1");
       vars.put("LIFEGUARD_HTTP_PORT", Integer.toString(httpPort));
+      vars.put("LIFEGUARD_EDGE_HOST", "127.0.0.1");
+      vars.put("LIFEGUARD_EDGE_PORT", Integer.toString(edgePort));
       vars.put("LIFEGUARD_CLUSTER_HOST", "127.0.0.1");
       vars.put("LIFEGUARD_CLUSTER_PORT", Integer.toString(clusterPort));
       vars.put("LIFEGUARD_MANAGEMENT_PORT", Integer.toString(FreePorts.next()));
@@ -57,7 +62,7 @@ public final class NodeProcess implements AutoCloseable {
       vars.put("LOG_LEVEL", "INFO");
       vars.putAll(env);
       builder.environment().putAll(vars);
-      return new NodeProcess(builder.start(), httpPort, clusterPort, log);
+      return new NodeProcess(builder.start(), httpPort, edgePort, clusterPort, log);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -121,8 +126,14 @@ public final class NodeProcess implements AutoCloseable {
     return URI.create("http://127.0.0.1:" + httpPort + path);
   }
 
+  /** A plain HTTP request to the edge port (for refusals of WebSocket paths). */
+  public URI edgeUri(String path) {
+    return URI.create("http://127.0.0.1:" + edgePort + path);
+  }
+
+  /** A WebSocket endpoint on the edge port. */
   public URI wsUri(String path) {
-    return URI.create("ws://127.0.0.1:" + httpPort + path);
+    return URI.create("ws://127.0.0.1:" + edgePort + path);
   }
 
   public int httpPort() {

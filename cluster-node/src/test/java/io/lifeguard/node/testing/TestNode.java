@@ -25,12 +25,14 @@ public final class TestNode implements AutoCloseable {
 
   private final ActorSystem<Void> system;
   private final int httpPort;
+  private final int edgePort;
   private final int clusterPort;
   private final Path dataDir;
 
-  private TestNode(ActorSystem<Void> system, int httpPort, int clusterPort, Path dataDir) {
+  private TestNode(ActorSystem<Void> system, int httpPort, int edgePort, int clusterPort, Path dataDir) {
     this.system = system;
     this.httpPort = httpPort;
+    this.edgePort = edgePort;
     this.clusterPort = clusterPort;
     this.dataDir = dataDir;
   }
@@ -42,9 +44,12 @@ public final class TestNode implements AutoCloseable {
       // A test may pin the ports (e.g. to restart a node where a client expects it).
       int httpPort = port(overrides, "lifeguard.http.port");
       int clusterPort = port(overrides, "lifeguard.cluster.port");
+      int edgePort = port(overrides, "lifeguard.edge.port");
       Map<String, Object> config = new HashMap<>();
       config.put("lifeguard.http.host", "127.0.0.1");
       config.put("lifeguard.http.port", httpPort);
+      config.put("lifeguard.edge.host", "127.0.0.1");
+      config.put("lifeguard.edge.port", edgePort);
       config.put("lifeguard.cluster.host", "127.0.0.1");
       config.put("lifeguard.cluster.port", clusterPort);
       config.put("lifeguard.data-dir", dataDir.toString());
@@ -54,7 +59,7 @@ public final class TestNode implements AutoCloseable {
       config.putAll(overrides);
       NodeConfig.Loaded loaded = NodeConfig.withOverrides(config);
       ActorSystem<Void> system = ActorSystem.create(Node.create(loaded.settings()), "lifeguard", loaded.config());
-      return new TestNode(system, httpPort, clusterPort, dataDir);
+      return new TestNode(system, httpPort, edgePort, clusterPort, dataDir);
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
@@ -112,6 +117,11 @@ public final class TestNode implements AutoCloseable {
     return httpPort;
   }
 
+  /** The client-facing WebSocket port (relay, bridge, host bus). */
+  public int edgePort() {
+    return edgePort;
+  }
+
   public int clusterPort() {
     return clusterPort;
   }
@@ -124,8 +134,14 @@ public final class TestNode implements AutoCloseable {
     return URI.create("http://127.0.0.1:" + httpPort + path);
   }
 
+  /** A plain HTTP request to the edge port (for refusals of WebSocket paths). */
+  public URI edgeUri(String path) {
+    return URI.create("http://127.0.0.1:" + edgePort + path);
+  }
+
+  /** A WebSocket endpoint on the edge port. */
   public URI wsUri(String path) {
-    return URI.create("ws://127.0.0.1:" + httpPort + path);
+    return URI.create("ws://127.0.0.1:" + edgePort + path);
   }
 
   @Override

@@ -228,6 +228,10 @@ final class ClientConnection implements WebSocket.Listener {
     if (!Arrays.equals(serverHello.ackNonce(), clientNonce)) {
       throw new ProtocolException(ErrorCode.MALFORMED_HELLO, "ack_nonce does not echo our nonce");
     }
+    if (serverHello.protocolVersion() > ServerHello.PROTOCOL_VERSION) {
+      // The node must not answer above the version we asked for (docs/protocol.md 2.3).
+      throw new ProtocolException(ErrorCode.MALFORMED_HELLO, "server chose protocol_version " + serverHello.protocolVersion());
+    }
     long intervalMillis = serverHello.heartbeatIntervalSeconds() * 1000L;
     synchronized (this) {
       if (ended) {

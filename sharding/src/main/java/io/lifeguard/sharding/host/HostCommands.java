@@ -89,6 +89,7 @@ final class HostCommands {
         .thenRun(s -> {
           entity.metrics().actionAccepted();
           entity.metrics().actionsInflight(1);
+          entity.published(accepted, cmd.fromRole());
         })
         .thenReply(cmd.replyTo(), s -> StatusReply.success(accepted));
   }

@@ -6,12 +6,16 @@ import io.lifeguard.sharding.assignment.RendezvousAllocationStrategy;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.Terminated;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -53,9 +57,16 @@ public final class HostEntity extends EventSourcedBehaviorWithEnforcedReplies<Ho
   /** Give the lease up; answers the released lease. */
   public record ReleaseLease(String holder, long epoch, ActorRef<StatusReply<LeaseView>> replyTo) implements Command {}
 
-  /** Send an action under the holder's epoch; a known id answers its current state. */
-  public record SubmitAction(String actionId, String holder, long epoch, String payload,
-      ActorRef<StatusReply<ActionView>> replyTo) implements Command {}
+  /**
+   * Send an action under the holder's epoch; a known id answers its current state. {@code
+   * fromRole} (controller or manager) is what watching agents are told sent it.
+   */
+  public record SubmitAction(String actionId, String holder, long epoch, String payload, String fromRole,
+      ActorRef<StatusReply<ActionView>> replyTo) implements Command {
+    public SubmitAction(String actionId, String holder, long epoch, String payload, ActorRef<StatusReply<ActionView>> replyTo) {
+      this(actionId, holder, epoch, payload, "controller", replyTo);
+    }
+  }
 
   /** The host acknowledges an action; a repeated ack answers the recorded state. */
   public record AckAction(String actionId, ActorRef<StatusReply<ActionView>> replyTo) implements Command {}
@@ -66,6 +77,20 @@ public final class HostEntity extends EventSourcedBehaviorWithEnforcedReplies<Ho
    * asking about an unknown host does not keep an entity running.
    */
   public record GetStatus(ActorRef<StatusReply<HostStatus>> replyTo) implements Command {}
+
+  /**
+   * A host agent subscribed to its actions: from the reply on, every action the entity accepts is
+   * also sent to {@code watcher} directly, until the watcher stops. Answers the status (pending
+   * actions included) like {@link GetStatus}. Why: the bus's pub-sub reaches a subscriber on
+   * another node only once that node's registration has spread (up to a second), and an action
+   * accepted meanwhile would miss it; the entity's own list has no such delay. Not persisted: after
+   * the entity moves, agents subscribe again when they reattach, and the pub-sub covers the rest.
+   */
+  public record WatchActions(ActorRef<ActionDelivery> watcher, ActorRef<StatusReply<HostStatus>> replyTo)
+      implements Command {}
+
+  /** An action the entity accepted, sent to each watcher. */
+  public record ActionDelivery(String actionId, long epoch, String payload, String fromRole) implements CborSerializable {}
 
   /** What happened; persisted, never renamed (the journal stores class names). */
   public sealed interface Event extends CborSerializable {}
@@ -129,7 +154,7 @@ public final class HostEntity extends EventSourcedBehaviorWithEnforcedReplies<Ho
   public static Behavior<Command> create(String hostSessionId, ActorRef<ClusterSharding.ShardCommand> shard,
       HostSettings settings, HostMetrics metrics, Clock clock) {
     return Behaviors.withMdc(Command.class, Map.of("host_session_id", hostSessionId),
-        Behaviors.setup(ctx -> new HostEntity(hostSessionId, shard, ctx.getSelf(), settings, metrics, clock, ctx.getLog())));
+        Behaviors.setup(ctx -> new HostEntity(hostSessionId, shard, ctx, settings, metrics, clock)));
   }
 
   private final String hostSessionId;
@@ -140,17 +165,21 @@ public final class HostEntity extends EventSourcedBehaviorWithEnforcedReplies<Ho
   private final Clock clock;
   private final org.slf4j.Logger log;
   private final HostCommands commands;
+  private final ActorContext<Command> context;
+  /** Agents to tell of accepted actions; connection state, never persisted. */
+  private final Set<ActorRef<ActionDelivery>> watchers = new HashSet<>();
 
-  private HostEntity(String hostSessionId, ActorRef<ClusterSharding.ShardCommand> shard, ActorRef<Command> self,
-      HostSettings settings, HostMetrics metrics, Clock clock, org.slf4j.Logger log) {
+  private HostEntity(String hostSessionId, ActorRef<ClusterSharding.ShardCommand> shard, ActorContext<Command> context,
+      HostSettings settings, HostMetrics metrics, Clock clock) {
     super(PersistenceId.of(ENTITY_KEY.name(), hostSessionId));
     this.hostSessionId = hostSessionId;
     this.shard = shard;
-    this.self = self;
+    this.self = context.getSelf();
+    this.context = context;
     this.settings = settings;
     this.metrics = metrics;
     this.clock = clock;
-    this.log = log;
+    this.log = context.getLog();
     this.commands = new HostCommands(this);
   }
 
@@ -168,6 +197,7 @@ public final class HostEntity extends EventSourcedBehaviorWithEnforcedReplies<Ho
         .onCommand(SubmitAction.class, commands::submit)
         .onCommand(AckAction.class, commands::ack)
         .onCommand(GetStatus.class, this::status)
+        .onCommand(WatchActions.class, this::watch)
         .build();
   }
 
@@ -195,6 +225,7 @@ public final class HostEntity extends EventSourcedBehaviorWithEnforcedReplies<Ho
               state.lastEpoch(), lease != null, state.pending().size());
         })
         .onSignal(PostStop.instance(), state -> metrics.actionsInflight(-state.pending().size()))
+        .onSignal(Terminated.class, (state, terminated) -> watchers.remove(terminated.getRef()))
         .build();
   }
 
@@ -203,14 +234,30 @@ public final class HostEntity extends EventSourcedBehaviorWithEnforcedReplies<Ho
     return RetentionCriteria.snapshotEvery(settings.snapshotEvery(), 2);
   }
 
-  private ReplyEffect<Event, HostState> status(HostState state, GetStatus cmd) {
+  private ReplyEffect<Event, HostState> watch(HostState state, WatchActions cmd) {
+    if (watchers.add(cmd.watcher())) context.watch(cmd.watcher());
+    return Effect().reply(cmd.replyTo(), StatusReply.success(statusOf(state)));
+  }
+
+  /** Tells every watching agent of an action just accepted. */
+  void published(ActionView accepted, String fromRole) {
+    if (watchers.isEmpty()) return;
+    ActionDelivery delivery = new ActionDelivery(accepted.actionId(), accepted.epoch(), accepted.payload(), fromRole);
+    for (ActorRef<ActionDelivery> watcher : watchers) watcher.tell(delivery);
+  }
+
+  private HostStatus statusOf(HostState state) {
     HostState.Lease lease = state.liveLease(clock.instant());
     LeaseView view = lease == null ? null : new LeaseView(lease.holder(), lease.epoch(), lease.expiresAt());
     List<ActionView> pending = state.pending().values().stream()
         .map(a -> new ActionView(a.actionId(), a.epoch(), ActionStatus.PENDING, false, a.payload()))
         .toList();
-    HostStatus status = new HostStatus(hostSessionId, view, state.lastEpoch(), pending);
-    if (shard != null && !state.hasHistory()) {
+    return new HostStatus(hostSessionId, view, state.lastEpoch(), pending);
+  }
+
+  private ReplyEffect<Event, HostState> status(HostState state, GetStatus cmd) {
+    HostStatus status = statusOf(state);
+    if (shard != null && !state.hasHistory() && watchers.isEmpty()) {
       // Only a look at a host nobody has used (an admin typing an id, a host attaching first):
       // nothing to keep in memory until idle passivation. Passivating through the shard, rather
       // than stopping, lets the shard buffer and redeliver a command that arrives meanwhile.

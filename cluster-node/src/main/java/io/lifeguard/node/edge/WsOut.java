@@ -1,4 +1,4 @@
-package io.lifeguard.node.websocket;
+package io.lifeguard.node.edge;
 
 import org.apache.pekko.util.ByteString;
 

@@ -1,0 +1,42 @@
+package io.lifeguard.node.edge;
+
+/**
+ * A socket's bounded outbound side, safe to call from any thread. Messages are written in the
+ * order offered; a {@link WsOut.Close} is the last thing the client receives.
+ */
+public interface Outbound {
+  /** What became of an offered message. */
+  enum Offer { ENQUEUED, DROPPED, CLOSED }
+
+  /** Called once the message was handed to the kernel (or was discarded because the socket ended). */
+  interface Written {
+    void written(boolean delivered);
+  }
+
+  /**
+   * Queues {@code message}; {@link Offer#DROPPED} when the socket already holds its capacity of
+   * unwritten messages (the caller counts or closes), {@link Offer#CLOSED} after a close.
+   */
+  Offer offer(WsOut message);
+
+  /** As {@link #offer(WsOut)}, with a callback when the message left the node (or never will). */
+  Offer offer(WsOut message, Written written);
+
+  /** Ends the socket with a normal close (1000) unless a close was already offered. */
+  void complete();
+
+  /** Messages offered and not yet written to the socket. */
+  int size();
+
+  /** Payload bytes offered and not yet written to the socket. */
+  long pendingBytes();
+
+  /** True once a close was offered or the socket ended. */
+  boolean isClosed();
+
+  /**
+   * The socket's I/O thread. Offers made on it are written at once; a caller with work for many
+   * sockets (heartbeats) hands each thread one batch instead of waking it once per socket.
+   */
+  java.util.concurrent.Executor ioThread();
+}
