@@ -30,8 +30,6 @@ import java.util.concurrent.locks.LockSupport;
  * each other only. The slot outlives its node process: {@link #start} runs a new one in it.
  */
 public final class NamespacedNode implements AutoCloseable {
-  /** The one-line switch for when the relay moves to the edge port (issue 13). */
-  private static final boolean RELAY_ON_EDGE = false;
   private static final int HTTP_PORT = 8080;
   private static final int EDGE_PORT = 8081;
   private static final int CLUSTER_PORT = 25520;
@@ -163,9 +161,9 @@ public final class NamespacedNode implements AutoCloseable {
     return URI.create("http://127.0.0.1:" + httpPort + path);
   }
 
-  /** Client WebSockets (relay, bridge, host bus), as seen from the test. */
+  /** Client WebSockets (relay, bridge, host bus) on the node's edge port, as seen from the test. */
   public URI wsUri(String path) {
-    return URI.create("ws://127.0.0.1:" + (RELAY_ON_EDGE ? edgePort : httpPort) + path);
+    return URI.create("ws://127.0.0.1:" + edgePort + path);
   }
 
   public boolean isAlive() {
