@@ -257,7 +257,7 @@ class ClusterFaultsTest {
       System.out.printf("partition: node 2 (host entity, lease holder's bus, a relay client) cut off for good%n"
               + "  %6.2f s  node 2's relay client exchanging on the majority%n"
               + "  host answers the admin API on the majority (polled every 100 ms) at %s%n"
-              + "  %6.2f s  new controller, asking one request at a time on its bus, granted the lease (%s)%n"
+              + "  %6.2f s  new controller on the majority granted the lease (%s)%n"
               + "  %6.2f s  both majority nodes report 2 Up, none unreachable; link healed at %.2f s%n"
               + "  %6.2f s  node 2 exited by itself with code %d%n"
               + "  frame sent right after the cut to node 2's client: %s; from it: %s%n%s  node 2's own view:%n%s%s%s%s%s",
