@@ -165,7 +165,8 @@ function renderCluster(cluster) {
     h('td', {}, m.node ?? '—', m.address === cluster.self ? h('span', { class: 'tag' }, 'this node') : null),
     h('td', { class: 'mono' }, hostPort(m.address)),
     h('td', {}, (m.roles ?? []).join(', ')),
-    h('td', {}, h('span', { class: `pill ${m.status === 'up' && !m.draining ? 'ok' : 'warn'}` }, m.draining ? 'draining' : m.status)),
+    h('td', {}, h('span', { class: `pill ${m.status === 'up' && !m.draining ? 'ok' : 'warn'}` }, m.draining ? 'draining' : m.status),
+      degradedBadge(m)),
     h('td', {}, h('span', { class: `pill ${m.reachable ? 'ok' : 'bad'}` }, m.reachable ? 'yes' : 'no'), m.answered ? null : h('span', { class: 'dim' }, ` ${m.error ?? ''}`)),
     h('td', {}, uptime(m.uptime_seconds)),
     h('td', { class: 'num' }, m.connections?.relay ?? '—'),
@@ -176,6 +177,14 @@ function renderCluster(cluster) {
     h('td', { class: 'num' }, `${m.shards?.['relay-session'] ?? '?'} / ${m.shards?.host ?? '?'}`),
     h('td', {}, h('button', { type: 'button', class: 'small ghost', disabled: m.draining || !m.answered,
       onclick: () => drain(m) }, 'Drain…')))));
+}
+
+/** A warning badge naming the features a lost dependency (Redis, the journal) stops on that node; the node stays ready. */
+function degradedBadge(m) {
+  const degraded = m.degraded ?? [];
+  if (degraded.length === 0) return null;
+  return h('span', { class: 'pill warn degraded', title: 'a dependency is unreachable: these features refuse their clients; the node serves everything else' },
+    `degraded: ${degraded.join(', ')}`);
 }
 
 function tile(label, value, hot) {

@@ -40,5 +40,10 @@ function memberBox(m, x, y, self) {
   g.append(s('text', { x: 12, y: 120, class: 'dim' }, c ? `sockets relay ${c.relay} · bridge ${c.bridge} · bus ${c.bus}` : (m.error ?? 'no answer')));
   const label = state === 'ok' ? `${m.status} · uptime ${uptime(m.uptime_seconds)}` : state === 'silent' ? `${m.status} · not answering` : `${m.status}${m.reachable ? '' : ' · UNREACHABLE'}${m.draining ? ' · DRAINING' : ''}`;
   g.append(s('text', { x: 12, y: 138, class: 'state' }, label));
+  const degraded = m.degraded ?? [];
+  if (degraded.length > 0) {
+    g.append(s('text', { x: BOX_W - 10, y: 138, class: 'degraded end' }, 'DEGRADED',
+      s('title', {}, `dependency lost: ${degraded.join(', ')} refuse their clients`)));
+  }
   return g;
 }

@@ -10,8 +10,10 @@ import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
 /**
- * Starts one Lifeguard node. Exits 2 on invalid configuration (the message names the key), and 0
- * after a clean SIGTERM/SIGINT shutdown through CoordinatedShutdown.
+ * Starts one Lifeguard node and exits with a {@link NodeExit} code once it has stopped: 0 after a
+ * clean SIGTERM/SIGINT shutdown, a drain or a leave; 2 on invalid configuration and 5 when a port
+ * cannot be bound (one line on stderr names the setting and its variable); 4 when the cluster
+ * downed this node; 1 otherwise (including a shutdown that overran its deadline).
  */
 public final class Main {
   private static final Logger log = LoggerFactory.getLogger(Main.class);
@@ -31,8 +33,38 @@ public final class Main {
     // The node name goes on every log line (text and JSON) as a logging-context property.
     ((ch.qos.logback.classic.LoggerContext) LoggerFactory.getILoggerFactory())
         .putProperty("node", loaded.settings().nodeName());
-    ActorSystem<Void> system = ActorSystem.create(Node.create(loaded.settings()), "lifeguard", loaded.config());
+    ActorSystem<Void> system;
+    try {
+      system = ActorSystem.create(Node.create(loaded.settings()), "lifeguard", loaded.config());
+    } catch (RuntimeException e) {
+      if (!isBindFailure(e)) throw e;
+      // Artery binds the cluster port while the actor system starts.
+      var cluster = loaded.settings().cluster();
+      System.err.println(NodeExit.bindFailureLine("the cluster port", cluster.host(), cluster.port(),
+          "lifeguard.cluster.host/port", "LIFEGUARD_CLUSTER_HOST/LIFEGUARD_CLUSTER_PORT", e));
+      System.exit(NodeExit.BIND_FAILURE.code);
+      return;
+    }
     installSignalHandlers(system, loaded.settings().shutdownHardDeadline());
+    system.getWhenTerminated().thenRun(() -> exit(NodeExit.of(system)));
+  }
+
+  /** Exits from a thread of its own: System.exit waits for shutdown hooks, which must not wait for the caller. */
+  private static void exit(NodeExit exit) {
+    Thread exiting = new Thread(() -> {
+      if (exit != NodeExit.STOPPED) System.err.println("lifeguard: exiting with " + exit.code + " (" + exit.name().toLowerCase(java.util.Locale.ROOT) + ")");
+      System.exit(exit.code);
+    }, "lifeguard-exit");
+    exiting.start();
+  }
+
+  private static boolean isBindFailure(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof java.net.BindException) return true;
+      String message = t.getMessage();
+      if (message != null && (message.contains("BindException") || message.contains("Failed to bind"))) return true;
+    }
+    return false;
   }
 
   /**
@@ -54,7 +86,7 @@ public final class Main {
       try {
         Thread.sleep(hardDeadline.toMillis());
         System.err.println("lifeguard: shutdown exceeded " + hardDeadline.toSeconds() + "s, halting");
-        Runtime.getRuntime().halt(1);
+        Runtime.getRuntime().halt(NodeExit.FAILED.code);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }

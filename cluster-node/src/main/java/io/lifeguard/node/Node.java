@@ -24,6 +24,7 @@ import io.lifeguard.node.relay.RelayCounters;
 import io.lifeguard.node.relay.RelayNode;
 import io.lifeguard.node.relay.RelayRoutes;
 import io.lifeguard.node.relay.RelaySettings;
+import io.lifeguard.sharding.persistence.JournalHealth;
 import java.time.Instant;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -45,16 +46,19 @@ public final class Node {
       NodeInfo info = new NodeInfo(settings.nodeName(), address, settings.cluster().roles(), Instant.now());
       NodeMetrics metrics = new NodeMetrics();
       Readiness readiness = new Readiness();
+      NodeExit.track(system, readiness);
+      readiness.dependencies().registerMetrics(metrics.registry());
 
       var config = system.settings().config();
-      JournalReadiness.init(system, settings, readiness);
+      JournalHealth journalHealth = new JournalHealth();
+      JournalReadiness.init(system, settings, readiness, journalHealth);
       ClusterMembership.init(context, settings, readiness, info);
       NodeRedis redis = NodeRedis.init(system, settings);
-      ControlComponent control = ControlComponent.init(system, settings, redis, metrics, info);
+      ControlComponent control = ControlComponent.init(system, settings, redis, metrics, info, readiness.dependencies());
       RelayRoutes relay = RelayNode.init(context, RelaySettings.create(config),
           new ControlRelayPolicy(control.plane()), metrics, RelayCounters.start(system, redis));
       BridgeRoutes bridge = Bridge.init(system, settings, redis, readiness, metrics);
-      HostManager hosts = HostManager.init(system, settings, metrics, control.plane().verificationKeys());
+      HostManager hosts = HostManager.init(system, settings, metrics, control.plane().verificationKeys(), journalHealth);
       AdminComponent admin = AdminComponent.init(context, settings, info, readiness, metrics, control.plane(), relay,
           hosts.busConnections());
 

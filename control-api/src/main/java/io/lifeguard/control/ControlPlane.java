@@ -87,6 +87,14 @@ public final class ControlPlane implements AutoCloseable {
     this.tokens = new TokenService(new TokenSigner(keys.signingKey()), ttl, killSwitch, entitlements, guardrail,
         metrics, clock, blocking);
     this.poller = Executors.newSingleThreadScheduledExecutor(daemon("lifeguard-control-poller"));
+    // A reconnect reconciles at once instead of at the next poll; the poller thread does the work.
+    redis.onReconnected(() -> {
+      try {
+        poller.execute(this::tick);
+      } catch (java.util.concurrent.RejectedExecutionException stopped) {
+        // closing: nothing to reconcile
+      }
+    });
     if (redis.enabled()) {
       long every = settings.killSwitchPollInterval().toMillis();
       poller.scheduleWithFixedDelay(this::tick, 0, every, TimeUnit.MILLISECONDS);

@@ -1,10 +1,13 @@
 package io.lifeguard.control;
 
+import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import java.net.SocketAddress;
 import java.util.Optional;
 import java.util.function.BiConsumer;
 import org.slf4j.Logger;
@@ -15,6 +18,10 @@ import org.slf4j.LoggerFactory;
  * lazily. Lettuce reconnects an established connection by itself but gives up on a first connect
  * that fails, so {@link #ensureConnected()} is called from the kill switch's poller and retries
  * until Redis answers; the request path only ever reads {@link #commands()} and never blocks.
+ *
+ * <p>When lettuce re-establishes the command connection after an outage, {@code onReconnected} is
+ * told at once, so the kill switch reconciles (and a pending decision is written) as soon as Redis
+ * answers rather than at the next poll.
  */
 public final class RedisLink implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RedisLink.class);
@@ -22,6 +29,7 @@ public final class RedisLink implements AutoCloseable {
   private final RedisClient client;
   private final String channel;
   private final BiConsumer<String, String> onMessage;
+  private volatile Runnable onReconnected = () -> {};
   private volatile StatefulRedisConnection<String, String> commands;
   private volatile StatefulRedisPubSubConnection<String, String> pubSub;
   private volatile boolean reachable;
@@ -33,6 +41,11 @@ public final class RedisLink implements AutoCloseable {
     this.client = client;
     this.channel = channel;
     this.onMessage = onMessage;
+  }
+
+  /** Runs {@code action} (on a lettuce thread: hand work off, never block) each time the command connection is re-established. */
+  public void onReconnected(Runnable action) {
+    this.onReconnected = action;
   }
 
   public boolean enabled() {
@@ -79,7 +92,16 @@ public final class RedisLink implements AutoCloseable {
     if (client == null) return;
     try {
       if (commands == null) attempted = true;
-      if (commands == null) commands = client.connect();
+      if (commands == null) {
+        StatefulRedisConnection<String, String> connection = client.connect();
+        connection.addListener(new RedisConnectionStateListener() {
+          @Override
+          public void onRedisConnected(RedisChannelHandler<?, ?> handler, SocketAddress address) {
+            onReconnected.run();
+          }
+        });
+        commands = connection;
+      }
       if (pubSub == null) {
         StatefulRedisPubSubConnection<String, String> connection = client.connectPubSub();
         connection.addListener(new RedisPubSubAdapter<>() {

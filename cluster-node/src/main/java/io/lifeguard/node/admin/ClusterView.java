@@ -65,6 +65,7 @@ final class ClusterView {
         connections.put("bus", f.busConnections());
         row.put("connections", connections);
         row.put("draining", f.draining());
+        row.put("degraded", f.degraded() == null ? List.of() : f.degraded());
       } else {
         row.put("error", facts.containsKey(address) ? "node_timeout" : "no_agent_registered");
       }

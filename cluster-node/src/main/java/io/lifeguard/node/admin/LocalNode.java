@@ -57,7 +57,7 @@ final class LocalNode {
   NodeAgent.Facts facts() {
     return new NodeAgent.Facts(info.name(), info.clusterAddress(), httpAddress, List.copyOf(new java.util.TreeSet<>(info.roles())),
         info.uptime().toSeconds(), relay.node().connectionCount(), (int) gaugeSum(BRIDGE_GAUGE), (int) gaugeSum(BUS_GAUGE),
-        readiness.draining());
+        readiness.draining(), readiness.dependencies().degraded());
   }
 
   NodeAgent.SessionPeers sessionPeers(String sessionId) {

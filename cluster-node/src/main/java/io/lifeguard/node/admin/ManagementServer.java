@@ -10,6 +10,7 @@ import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.management.cluster.bootstrap.ClusterBootstrap;
 import org.apache.pekko.management.cluster.bootstrap.contactpoint.HttpClusterBootstrapRoutes;
 import org.apache.pekko.management.javadsl.PekkoManagement;
+import io.lifeguard.node.NodeExit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,9 +50,8 @@ final class ManagementServer {
     }
     Http.get(system).newServerAt(host, bindPort).bind(routes).whenComplete((binding, failure) -> {
       if (failure != null) {
-        log.error("cannot bind Pekko Management on {}:{} (set pekko.management.http.hostname/port, env "
-            + "LIFEGUARD_MANAGEMENT_HOST/LIFEGUARD_MANAGEMENT_PORT): {}", host, bindPort, failure.getMessage());
-        system.terminate();
+        NodeExit.bindFailed(system, "Pekko Management", host, bindPort, "pekko.management.http.hostname/port",
+            "LIFEGUARD_MANAGEMENT_HOST/LIFEGUARD_MANAGEMENT_PORT", failure);
         return;
       }
       log.info("Pekko Management listening on {} (HTTP Basic, admin credentials)", binding.localAddress());

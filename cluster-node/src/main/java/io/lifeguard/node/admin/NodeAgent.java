@@ -33,9 +33,13 @@ public final class NodeAgent {
   /** Starts draining this node (then it leaves the cluster and exits); answers {@link DrainStarted}. */
   public record Drain(String requestedBy, String reason, ActorRef<DrainStarted> replyTo) implements Command {}
 
-  /** This node as the admin API shows it. Counts are sockets open on this node now. */
+  /**
+   * This node as the admin API shows it. Counts are sockets open on this node now; {@code degraded}
+   * lists features that cannot serve because a dependency is lost (null from a node that predates it).
+   */
   public record Facts(String node, String address, String http, List<String> roles, long uptimeSeconds,
-      int relayConnections, int bridgeConnections, int busConnections, boolean draining) implements CborSerializable {}
+      int relayConnections, int bridgeConnections, int busConnections, boolean draining, List<String> degraded)
+      implements CborSerializable {}
 
   /** One relay peer: ids and counters only, never payloads. */
   public record Peer(String peerId, String role, int queueDepth, long drops) implements CborSerializable {}

@@ -1,6 +1,7 @@
 package io.lifeguard.node.bridge;
 
 import io.lifeguard.node.config.NodeSettings;
+import io.lifeguard.node.health.Dependencies;
 import io.lifeguard.node.health.Readiness;
 import io.lifeguard.node.metrics.NodeMetrics;
 import io.lifeguard.node.redis.NodeRedis;
@@ -21,8 +22,10 @@ import org.slf4j.LoggerFactory;
  * the path pattern is generic.
  *
  * <p>The bridge runs only on nodes with the {@code bridge} role and Redis enabled; elsewhere its
- * routes answer 503 and it registers no readiness check, so such nodes stay ready for their other
- * jobs.
+ * routes answer 503. It registers no readiness check: while Redis is lost it refuses its own
+ * clients (upgrades 503 {@code redis_unavailable}, open sockets closed with 1013, ADR 0003) and is
+ * listed as a degraded feature of the {@code redis} dependency, while the node stays ready for the
+ * relay and the manager.
  */
 public final class Bridge {
   private static final Logger log = LoggerFactory.getLogger(Bridge.class);
@@ -48,11 +51,15 @@ public final class Bridge {
     if (!node.cluster().roles().contains("bridge") || !node.redis().enabled()) {
       String why = node.redis().enabled() ? "the node lacks the bridge role" : "Redis is disabled";
       log.info("bridge not started: {}", why);
+      if (node.cluster().roles().contains("bridge")) {
+        readiness.dependencies().register("redis", "bridge", () -> Dependencies.Status.DISABLED);
+      }
       return new BridgeRoutes(settings, null);
     }
     Bridge bridge = new Bridge(system, settings, redis, metrics);
     bridge.redis.start();
-    readiness.register("bridge", bridge::ready);
+    readiness.dependencies().register("redis", "bridge",
+        () -> bridge.ready() ? Dependencies.Status.OK : Dependencies.Status.UNREACHABLE);
     CoordinatedShutdown.get(system).addTask(
         CoordinatedShutdown.PhaseServiceRequestsDone(), "bridge-close-sockets", bridge::shutdown);
     // One sweep a second for every socket's idle deadline, instead of a timer per socket.

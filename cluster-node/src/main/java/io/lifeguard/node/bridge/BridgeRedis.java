@@ -28,13 +28,13 @@ import org.slf4j.LoggerFactory;
  * connection for GETDEL and PUBLISH.
  *
  * <p>The pub/sub listener runs on lettuce's event loop and must never block: it only offers each
- * message to the subscribers' bounded {@link Outbox}es. Lettuce reconnects by itself with backoff;
+ * message to the subscribers' bounded {@link Outbox}es. Lettuce reconnects by itself (at most
+ * {@code lifeguard.redis.reconnect-max-delay} apart);
  * {@code onLost} is told when the pub/sub connection drops because messages published while it is
  * down are lost for good.
  */
 final class BridgeRedis {
   private static final Logger log = LoggerFactory.getLogger(BridgeRedis.class);
-  private static final Duration MAX_RETRY = Duration.ofSeconds(10);
 
   /** Receives the messages of one channel. */
   interface Subscriber {
@@ -54,6 +54,7 @@ final class BridgeRedis {
   private volatile StatefulRedisConnection<String, String> commands;
   private volatile boolean pubSubConnected;
   private volatile boolean stopped;
+  private volatile boolean warnedUnreachable;
 
   BridgeRedis(ActorSystem<?> system, NodeRedis redis, Runnable onLost) {
     this.system = system;
@@ -61,9 +62,9 @@ final class BridgeRedis {
     this.onLost = onLost;
   }
 
-  /** Connects in the background, retrying with backoff until Redis answers. */
+  /** Connects in the background, retrying with capped backoff until Redis answers; one WARN, not one per attempt. */
   void start() {
-    connect(Duration.ofMillis(250));
+    connect(Duration.ofMillis(250).compareTo(redis.reconnectMaxDelay()) > 0 ? redis.reconnectMaxDelay() : Duration.ofMillis(250));
   }
 
   private void connect(Duration backoff) {
@@ -81,8 +82,13 @@ final class BridgeRedis {
         }, system.dispatchers().lookup(DispatcherSelector.blocking()))
         .whenComplete((ok, failure) -> {
           if (failure == null) return;
-          Duration next = backoff.multipliedBy(2).compareTo(MAX_RETRY) > 0 ? MAX_RETRY : backoff.multipliedBy(2);
-          log.warn("bridge cannot reach Redis yet, retrying in {} ms: {}", backoff.toMillis(), rootMessage(failure));
+          // Capped like lettuce's own reconnects, so a Redis that was down at start is used soon after it answers.
+          Duration max = redis.reconnectMaxDelay();
+          Duration next = backoff.multipliedBy(2).compareTo(max) > 0 ? max : backoff.multipliedBy(2);
+          if (!warnedUnreachable) {
+            warnedUnreachable = true;
+            log.warn("bridge cannot reach Redis yet, retrying every {} ms or less: {}", max.toMillis(), rootMessage(failure));
+          }
           system.scheduler().scheduleOnce(backoff, () -> connect(next), system.executionContext());
         });
   }

@@ -38,8 +38,12 @@ public record NodeSettings(
   /** @param idleTimeout HTTP connections without a request in flight for this long are closed */
   public record Http(String host, int port, Duration idleTimeout) {}
 
-  /** Redis; {@code url} empty means no Redis. */
-  public record Redis(String url, Duration commandTimeout) {
+  /**
+   * Redis; {@code url} empty means no Redis.
+   *
+   * @param reconnectMaxDelay the longest wait between two reconnect attempts after a loss
+   */
+  public record Redis(String url, Duration commandTimeout, Duration reconnectMaxDelay) {
     public boolean enabled() {
       return !url.isEmpty();
     }
@@ -88,7 +92,8 @@ public record NodeSettings(
         positiveDuration(config, "lifeguard.ask-timeout"),
         new Http(required(config, "lifeguard.http.host"), port(config, "lifeguard.http.port"),
             positiveDuration(config, "lifeguard.http.idle-timeout")),
-        new Redis(redisUrl, positiveDuration(config, "lifeguard.redis.command-timeout")),
+        new Redis(redisUrl, positiveDuration(config, "lifeguard.redis.command-timeout"),
+            positiveDuration(config, "lifeguard.redis.reconnect-max-delay")),
         new Jdbc(jdbcUrl, jdbcUser, string(config, "lifeguard.jdbc.password"), embedded),
         new Cluster(clusterHost, clusterPort, seeds(config), roles(config)),
         positiveDuration(config, "lifeguard.shutdown.hard-deadline"));

@@ -6,6 +6,7 @@ import io.lifeguard.control.ControlSettings;
 import io.lifeguard.node.NodeInfo;
 import io.lifeguard.node.config.InvalidSettingException;
 import io.lifeguard.node.config.NodeSettings;
+import io.lifeguard.node.health.Dependencies;
 import io.lifeguard.node.health.Readiness;
 import io.lifeguard.node.metrics.NodeMetrics;
 import io.lifeguard.node.redis.NodeRedis;
@@ -21,7 +22,7 @@ import org.apache.pekko.http.javadsl.server.Route;
 /**
  * The control plane inside a node: builds {@link ControlPlane} from {@code lifeguard.tokens} and
  * {@code lifeguard.control}, adds {@code fallback_paused} and {@code control_plane_redis} to
- * /healthz, stops it in CoordinatedShutdown, and exposes its routes for the plain HTTP port. With
+ * /healthz, declares the kill switch and the guardrail as features of the {@code redis} dependency, stops it in CoordinatedShutdown, and exposes its routes for the plain HTTP port. With
  * {@code lifeguard.control.mtls.enabled} it also runs the mutual-TLS listener, which serves the
  * service-facing token routes only (the admin API stays on the plain port with admin bearers).
  * The relay takes {@link #plane()}.
@@ -47,7 +48,8 @@ public final class ControlComponent {
    * @throws InvalidSettingException naming the key when a setting, key or credential is unusable
    */
   public static ControlComponent init(
-      ActorSystem<?> system, NodeSettings settings, Config config, NodeRedis redis, NodeMetrics metrics, NodeInfo info) {
+      ActorSystem<?> system, NodeSettings settings, Config config, NodeRedis redis, NodeMetrics metrics, NodeInfo info,
+      Dependencies dependencies) {
     ControlSettings controlSettings = ControlConfig.settings(config, settings);
     MutualTlsSettings mutualTls = MutualTlsSettings.create(config, settings);
     // Before the plane starts, so a bad store leaves nothing running to stop.
@@ -62,6 +64,9 @@ public final class ControlComponent {
     }
     info.contribute("fallback_paused", plane::fallbackPaused);
     info.contribute("control_plane_redis", plane::redisStatus);
+    java.util.function.Supplier<Dependencies.Status> redisStatus = () -> Dependencies.Status.of(plane.redisStatus());
+    dependencies.register("redis", "kill_switch", redisStatus);
+    dependencies.register("redis", "guardrail", redisStatus);
     // Before the Redis client closes (last phase), so the poller never uses a closed client.
     CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceStop(), "control-plane-stop", () -> {
       plane.close();
@@ -71,8 +76,9 @@ public final class ControlComponent {
   }
 
   /** Reads the configuration from the actor system's settings. */
-  public static ControlComponent init(ActorSystem<?> system, NodeSettings settings, NodeRedis redis, NodeMetrics metrics, NodeInfo info) {
-    return init(system, settings, system.settings().config(), redis, metrics, info);
+  public static ControlComponent init(ActorSystem<?> system, NodeSettings settings, NodeRedis redis, NodeMetrics metrics, NodeInfo info,
+      Dependencies dependencies) {
+    return init(system, settings, system.settings().config(), redis, metrics, info, dependencies);
   }
 
   public ControlPlane plane() {

@@ -1,5 +1,6 @@
 package io.lifeguard.node.control;
 
+import io.lifeguard.node.NodeExit;
 import io.lifeguard.node.health.Readiness;
 import java.time.Duration;
 import javax.net.ssl.SSLContext;
@@ -35,9 +36,8 @@ final class MutualTlsServer {
         .bind(routes)
         .whenComplete((binding, failure) -> {
           if (failure != null) {
-            log.error("cannot bind the mutual-TLS listener on {}:{} (set {}/port, env LIFEGUARD_MTLS_HOST/"
-                + "LIFEGUARD_MTLS_PORT): {}", settings.host(), settings.port(), MutualTlsSettings.HOST, failure.getMessage());
-            system.terminate();
+            NodeExit.bindFailed(system, "the mutual-TLS listener", settings.host(), settings.port(),
+                MutualTlsSettings.HOST + "/port", "LIFEGUARD_MTLS_HOST/LIFEGUARD_MTLS_PORT", failure);
             return;
           }
           bound.set(true);

@@ -9,7 +9,11 @@ import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
 
-/** {@code GET /healthz} (liveness: who and what this node is) and {@code GET /ready} (readiness). */
+/**
+ * {@code GET /healthz} (liveness: who and what this node is, its dependencies and degraded
+ * features) and {@code GET /ready} (readiness: route clients here; 200 also while a feature is
+ * degraded, which the body lists).
+ */
 public final class HealthRoutes extends AllDirectives {
   private final NodeInfo node;
   private final Readiness readiness;
@@ -37,6 +41,8 @@ public final class HealthRoutes extends AllDirectives {
     for (Map.Entry<String, Supplier<Object>> field : node.contributed().entrySet()) {
       body.put(field.getKey(), field.getValue().get());
     }
+    body.put("dependencies", readiness.dependencies().statuses());
+    body.put("degraded", readiness.dependencies().degraded());
     return body;
   }
 
@@ -46,6 +52,7 @@ public final class HealthRoutes extends AllDirectives {
     body.put("ready", report.ready());
     body.put("draining", report.draining());
     body.put("checks", report.checks());
+    body.put("degraded", report.degraded());
     return complete(Json.response(report.ready() ? StatusCodes.OK : StatusCodes.SERVICE_UNAVAILABLE, body));
   }
 }

@@ -9,10 +9,20 @@ import java.util.function.BooleanSupplier;
  * The checks behind {@code GET /ready}. Components register a named check at start-up; the node is
  * ready when every registered check passes. Draining flips every check off at once so load
  * balancers stop sending new connections before sockets are closed.
+ *
+ * <p>A check says whether clients may be routed here at all. A dependency that is lost while the
+ * node runs (Redis, the journal database) is not a check: it degrades only the features that need
+ * it, registered in {@link #dependencies()}, and the report lists them.
  */
 public final class Readiness {
   private final Map<String, BooleanSupplier> checks = new ConcurrentHashMap<>();
+  private final Dependencies dependencies = new Dependencies();
   private volatile boolean draining;
+
+  /** The running node's dependencies and the features each one carries. */
+  public Dependencies dependencies() {
+    return dependencies;
+  }
 
   /** Adds (or replaces) a named check. */
   public void register(String name, BooleanSupplier check) {
@@ -40,7 +50,7 @@ public final class Readiness {
     Map<String, Boolean> results = new LinkedHashMap<>();
     checks.keySet().stream().sorted().forEach(name -> results.put(name, safely(checks.get(name))));
     boolean ready = !draining && results.values().stream().allMatch(Boolean::booleanValue);
-    return new Report(ready, draining, results);
+    return new Report(ready, draining, results, dependencies.degraded());
   }
 
   private static boolean safely(BooleanSupplier check) {
@@ -51,8 +61,8 @@ public final class Readiness {
     }
   }
 
-  /** What /ready answers. */
-  public record Report(boolean ready, boolean draining, Map<String, Boolean> checks) {}
+  /** What /ready answers; {@code degraded} lists features that cannot serve now, which does not affect {@code ready}. */
+  public record Report(boolean ready, boolean draining, Map<String, Boolean> checks, java.util.List<String> degraded) {}
 
   /** A boolean that one component sets and /ready reads. */
   public static final class Flag {

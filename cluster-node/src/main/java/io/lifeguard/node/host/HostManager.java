@@ -3,6 +3,8 @@ package io.lifeguard.node.host;
 import io.lifeguard.node.config.NodeSettings;
 import io.lifeguard.node.metrics.NodeMetrics;
 import io.lifeguard.sharding.host.HostEntity;
+import io.lifeguard.sharding.persistence.JournalHealth;
+import io.lifeguard.sharding.persistence.JournalHealthGossip;
 import io.lifeguard.protocol.token.KeySet;
 import java.time.Clock;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -14,7 +16,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The manager component: host entities under sharding with rendezvous placement, the per-node bus
  * topics, the host bus WebSocket route, {@code /debug/assignments}, and the registry of this
- * node's bus connections that the admin API reads. {@link #init} is the one call the node makes.
+ * node's bus connections that the admin API reads. Hosts are placed only on nodes whose journal
+ * answers ({@link JournalHealth}, shared by {@link JournalHealthGossip}). {@link #init} is the one call the node makes.
  */
 public final class HostManager {
   private static final Logger log = LoggerFactory.getLogger(HostManager.class);
@@ -30,13 +33,18 @@ public final class HostManager {
   }
 
   /** Starts the manager on this node. */
-  public static HostManager init(ActorSystem<?> system, NodeSettings node, NodeMetrics nodeMetrics, KeySet sharedKeys) {
+  public static HostManager init(ActorSystem<?> system, NodeSettings node, NodeMetrics nodeMetrics, KeySet sharedKeys,
+      JournalHealth journalHealth) {
     ManagerSettings configured = ManagerSettings.create(system.settings().config(), node.askTimeout());
     // Bus tokens verify against the control plane's keys unless the manager has its own.
     ManagerSettings settings = configured.keys() != null ? configured : configured.withKeys(sharedKeys);
     HostManagerMetrics metrics = new HostManagerMetrics(nodeMetrics.registry());
     Clock clock = Clock.systemUTC();
-    HostEntity.init(system, settings.host(), settings.assignment(), metrics, clock);
+    HostEntity.init(system, settings.host(), settings.assignment(), metrics, clock, journalHealth);
+    if (node.cluster().roles().contains(HostEntity.ROLE)) {
+      // Tells the shard coordinator (wherever it runs) when this node's journal fails or returns.
+      system.systemActorOf(JournalHealthGossip.create(journalHealth), "journal-health", Props.empty());
+    }
     var topics = system.systemActorOf(BusTopics.create(), "host-bus-topics", Props.empty());
     BusConnections busConnections = new BusConnections();
     if (settings.keys() == null) {

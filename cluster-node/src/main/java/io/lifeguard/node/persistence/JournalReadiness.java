@@ -1,13 +1,24 @@
 package io.lifeguard.node.persistence;
 
 import io.lifeguard.node.config.NodeSettings;
+import io.lifeguard.node.health.Dependencies;
 import io.lifeguard.node.health.Readiness;
 import io.lifeguard.sharding.host.HostEntity;
+import io.lifeguard.sharding.persistence.JournalHealth;
+import io.lifeguard.sharding.persistence.JournalProbe;
 import io.lifeguard.sharding.persistence.JournalSchema;
 import io.lifeguard.sharding.persistence.JournalWarmup;
 import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.time.Duration;
+import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.Props;
@@ -15,58 +26,145 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Makes sure the journal's tables exist, retrying until the database answers, then keeps probing
- * the database every few seconds; the result is the {@code journal} readiness check, so a node
- * that loses its journal database stops taking new work until it is back. Runs on the blocking
- * dispatcher: JDBC blocks. Once the tables exist, a node that runs host entities warms the journal
- * up ({@link JournalWarmup}) so that taking over hosts after a crash does not wait for it.
+ * Makes sure the journal's tables exist, retrying until the database answers; until then the
+ * {@code journal} readiness check is false. Afterwards it probes the database every second as the
+ * {@code journal} dependency of the {@code hosts} feature, and sets {@link JournalHealth#localUp}:
+ *
+ * <ul>
+ *   <li>down after {@link #FAILURES_TO_DOWN} failed JDBC probes in a row (a fresh connection and a
+ *       validity check, bounded to a few seconds), or at the first failed probe after a host
+ *       entity's write or recovery failed here ({@link JournalHealth#suspect()}, which already
+ *       makes the entities here refuse): sharding then places no host here and moves the ones held
+ *       here away, and the host entities still here answer {@code unavailable} at once;
+ *   <li>up again only when a JDBC probe succeeds <em>and</em> a {@link JournalProbe} recovery
+ *       succeeds through the persistence plugins, so an open circuit breaker (reset after
+ *       {@code jdbc-journal.circuit-breaker.reset-timeout}) does not let hosts come back early.
+ * </ul>
+ *
+ * <p>A lost journal does not make the node unready: relay, bridge and bus clients are served here
+ * whatever node runs their host entities. One WARN when the journal is lost, one INFO when it is
+ * back; no stack traces. Runs on the blocking dispatcher: JDBC blocks.
  */
 public final class JournalReadiness {
   private static final Logger log = LoggerFactory.getLogger(JournalReadiness.class);
   private static final Duration RETRY = Duration.ofSeconds(2);
-  private static final Duration PROBE_EVERY = Duration.ofSeconds(5);
+  private static final Duration PROBE_EVERY = Duration.ofSeconds(1);
   private static final int PROBE_TIMEOUT_SECONDS = 2;
+  private static final int FAILURES_TO_DOWN = 2;
 
-  private JournalReadiness() {}
+  private final ActorSystem<?> system;
+  private final NodeSettings settings;
+  private final JournalHealth health;
+  private final boolean runsHosts;
+  private final Readiness.Flag ready;
+  private final AtomicLong probes = new AtomicLong();
+  private int failures;
+  private long downSince;
+  private String lastFailure = "";
 
-  public static void init(ActorSystem<?> system, NodeSettings settings, Readiness readiness) {
-    Readiness.Flag ready = readiness.flag("journal");
-    var blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
-    CompletableFuture.runAsync(() -> attempt(system, settings, ready, 1), blocking);
+  private JournalReadiness(ActorSystem<?> system, NodeSettings settings, Readiness readiness, JournalHealth health) {
+    this.system = system;
+    this.settings = settings;
+    this.health = health;
+    this.runsHosts = settings.cluster().roles().contains(HostEntity.ROLE);
+    this.ready = readiness.flag("journal");
+    // No host is placed here before the tables exist.
+    health.localUp(false);
+    if (runsHosts) {
+      readiness.dependencies().register("journal", "hosts", () -> !ready.get() ? Dependencies.Status.CONNECTING
+          : health.localUp() ? Dependencies.Status.OK : Dependencies.Status.UNREACHABLE);
+    }
   }
 
-  private static void attempt(ActorSystem<?> system, NodeSettings settings, Readiness.Flag ready, int attempt) {
+  public static void init(ActorSystem<?> system, NodeSettings settings, Readiness readiness, JournalHealth health) {
+    JournalReadiness journal = new JournalReadiness(system, settings, readiness, health);
+    CompletableFuture.runAsync(() -> journal.attempt(1), journal.blocking());
+  }
+
+  private scala.concurrent.ExecutionContextExecutor blocking() {
+    return system.dispatchers().lookup(DispatcherSelector.blocking());
+  }
+
+  private void attempt(int attempt) {
     NodeSettings.Jdbc jdbc = settings.jdbc();
     try {
       if (jdbc.embedded()) Files.createDirectories(settings.dataDir());
       JournalSchema.ensure(jdbc.url(), jdbc.user(), jdbc.password());
+      health.localUp(true);
       ready.set(true);
-      if (settings.cluster().roles().contains(HostEntity.ROLE)) {
-        system.systemActorOf(JournalWarmup.create(), "journal-warmup", Props.empty());
-      }
-      system.scheduler().scheduleWithFixedDelay(PROBE_EVERY, PROBE_EVERY,
-          () -> probe(settings, ready), system.dispatchers().lookup(DispatcherSelector.blocking()));
+      if (runsHosts) system.systemActorOf(JournalWarmup.create(), "journal-warmup", Props.empty());
+      system.scheduler().scheduleWithFixedDelay(PROBE_EVERY, PROBE_EVERY, this::probe, blocking());
     } catch (Exception e) {
       log.warn("journal not reachable (attempt {}), retrying in {}s: {}", attempt, RETRY.toSeconds(), e.getMessage());
-      system.scheduler().scheduleOnce(
-          RETRY,
-          () -> attempt(system, settings, ready, attempt + 1),
-          system.dispatchers().lookup(DispatcherSelector.blocking()));
+      system.scheduler().scheduleOnce(RETRY, () -> attempt(attempt + 1), blocking());
     }
   }
 
-  private static void probe(NodeSettings settings, Readiness.Flag ready) {
+  /** Called every second on one thread at a time (fixed delay), so its fields need no locking. */
+  private void probe() {
+    boolean database = databaseAnswers();
+    if (health.localUp()) {
+      failures = database ? 0 : failures + 1;
+      if (failures >= FAILURES_TO_DOWN) down();
+    } else if (health.announcedUp()) {
+      // A host entity's write or recovery failed here: confirm (tell the others) or clear it.
+      if (!database) {
+        down();
+      } else if (pluginsAnswer()) {
+        failures = 0;
+        health.localUp(true);
+        log.info("journal answers: a failed journal call on this node was not an outage");
+      } else if (++failures >= FAILURES_TO_DOWN) {
+        lastFailure = "the persistence plugins refuse (circuit breaker open)";
+        down();
+      }
+    } else if (database && pluginsAnswer()) {
+      failures = 0;
+      health.localUp(true);
+      log.info("journal reachable again after {} ms: this node takes host entities again",
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - downSince));
+    }
+  }
+
+  private void down() {
+    health.localUp(false);
+    downSince = System.nanoTime();
+    log.warn("journal database unreachable ({}): host entities stop taking commands here (unavailable) and move "
+        + "to nodes whose journal answers; relay, bridge and bus clients are still served", lastFailure);
+  }
+
+  private boolean databaseAnswers() {
     NodeSettings.Jdbc jdbc = settings.jdbc();
-    boolean ok;
-    try (java.sql.Connection c = java.sql.DriverManager.getConnection(jdbc.url(), jdbc.user(), jdbc.password())) {
-      ok = c.isValid(PROBE_TIMEOUT_SECONDS);
-    } catch (java.sql.SQLException e) {
-      ok = false;
+    Properties properties = new Properties();
+    properties.setProperty("user", jdbc.user());
+    properties.setProperty("password", jdbc.password());
+    if (jdbc.url().startsWith("jdbc:postgresql:")) {
+      // The driver's defaults wait 10 s to connect and forever on a read: a stalled database
+      // must fail the probe, not hang it.
+      properties.setProperty("connectTimeout", String.valueOf(PROBE_TIMEOUT_SECONDS));
+      properties.setProperty("socketTimeout", String.valueOf(PROBE_TIMEOUT_SECONDS + 1));
     }
-    if (ok != ready.get()) {
-      if (ok) log.info("journal database reachable again");
-      else log.warn("journal database unreachable: node reports not ready until it is back");
+    try (Connection c = DriverManager.getConnection(jdbc.url(), properties)) {
+      if (c.isValid(PROBE_TIMEOUT_SECONDS)) return true;
+      lastFailure = "connection not valid within " + PROBE_TIMEOUT_SECONDS + " s";
+    } catch (SQLException e) {
+      lastFailure = e.getMessage();
     }
-    ready.set(ok);
+    return false;
+  }
+
+  /** A recovery through the journal and snapshot plugins; false while their circuit breakers are open. */
+  private boolean pluginsAnswer() {
+    if (!runsHosts) return true;
+    CompletableFuture<Boolean> result = new CompletableFuture<>();
+    system.systemActorOf(JournalProbe.create(result), "journal-probe-" + probes.incrementAndGet(), Props.empty());
+    try {
+      return result.get(PROBE_TIMEOUT_SECONDS + 1, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } catch (ExecutionException | TimeoutException e) {
+      return false;
+    }
   }
 }

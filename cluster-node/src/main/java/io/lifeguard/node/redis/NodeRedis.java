@@ -6,12 +6,15 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.Delay;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lifeguard.node.config.NodeSettings;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -21,8 +24,13 @@ import org.slf4j.LoggerFactory;
 /**
  * The node's one Redis client. Components share its connections (lettuce connections are
  * thread-safe and multiplex commands), so a node holds a handful of sockets to Redis however many
- * clients it serves. Lettuce reconnects by itself with backoff; commands fail fast while it is
- * disconnected instead of queueing without bound.
+ * clients it serves. Lettuce reconnects by itself; commands fail fast while it is disconnected
+ * instead of queueing without bound.
+ *
+ * <p>The reconnect delay is capped at {@code lifeguard.redis.reconnect-max-delay} (500 ms): lettuce's
+ * default backoff grows to 30 s, so after a 20 s outage the node waited up to 14 s more before it
+ * tried again, and the bridge, kill switch and guardrail stayed off that long. Equal jitter keeps
+ * the nodes of a cluster from reconnecting in step.
  *
  * <p>When Redis is disabled ({@code lifeguard.redis.url = ""}) {@link #client()} is empty and each
  * component says in its own log line what that limits.
@@ -31,22 +39,29 @@ public final class NodeRedis {
   private static final Logger log = LoggerFactory.getLogger(NodeRedis.class);
 
   private final RedisClient client;
+  private final ClientResources resources;
   private final Duration commandTimeout;
+  private final Duration reconnectMaxDelay;
 
-  private NodeRedis(RedisClient client, Duration commandTimeout) {
+  private NodeRedis(RedisClient client, ClientResources resources, NodeSettings.Redis settings) {
     this.client = client;
-    this.commandTimeout = commandTimeout;
+    this.resources = resources;
+    this.commandTimeout = settings.commandTimeout();
+    this.reconnectMaxDelay = settings.reconnectMaxDelay();
   }
 
   /** Creates the client (no connection yet) and closes it in CoordinatedShutdown's last phase. */
   public static NodeRedis init(ActorSystem<?> system, NodeSettings settings) {
     if (!settings.redis().enabled()) {
       log.warn("Redis disabled (lifeguard.redis.url is empty): the bridge, shared kill switch and guardrail counters are unavailable");
-      return new NodeRedis(null, settings.redis().commandTimeout());
+      return new NodeRedis(null, null, settings.redis());
     }
     RedisURI uri = RedisURI.create(settings.redis().url());
     uri.setTimeout(settings.redis().commandTimeout());
-    RedisClient client = RedisClient.create(uri);
+    ClientResources resources = ClientResources.builder()
+        .reconnectDelay(Delay.equalJitter(Duration.ofMillis(50), settings.redis().reconnectMaxDelay(), 100, TimeUnit.MILLISECONDS))
+        .build();
+    RedisClient client = RedisClient.create(resources, uri);
     client.setOptions(
         ClientOptions.builder()
             .autoReconnect(true)
@@ -55,10 +70,11 @@ public final class NodeRedis {
             .socketOptions(SocketOptions.builder().connectTimeout(Duration.ofSeconds(2)).keepAlive(true).build())
             .timeoutOptions(TimeoutOptions.enabled(settings.redis().commandTimeout()))
             .build());
-    NodeRedis redis = new NodeRedis(client, settings.redis().commandTimeout());
+    NodeRedis redis = new NodeRedis(client, resources, settings.redis());
     CoordinatedShutdown.get(system)
         .addTask(CoordinatedShutdown.PhaseActorSystemTerminate(), "close-redis", redis::closeAsync);
-    log.info("Redis client for {}:{}", uri.getHost(), uri.getPort());
+    log.info("Redis client for {}:{} (reconnect attempts at most {} ms apart)", uri.getHost(), uri.getPort(),
+        settings.redis().reconnectMaxDelay().toMillis());
     return redis;
   }
 
@@ -69,6 +85,11 @@ public final class NodeRedis {
 
   public Duration commandTimeout() {
     return commandTimeout;
+  }
+
+  /** The longest wait between two connect attempts; components that connect by themselves use it too. */
+  public Duration reconnectMaxDelay() {
+    return reconnectMaxDelay;
   }
 
   /** A new command connection (callers keep and share it; lettuce reconnects it). */
@@ -88,6 +109,12 @@ public final class NodeRedis {
 
   private CompletionStage<Done> closeAsync() {
     if (client == null) return CompletableFuture.completedFuture(Done.getInstance());
-    return client.shutdownAsync(0, 2, java.util.concurrent.TimeUnit.SECONDS).thenApply(v -> Done.getInstance());
+    return client.shutdownAsync(0, 2, TimeUnit.SECONDS)
+        .thenCompose(v -> {
+          CompletableFuture<Void> released = new CompletableFuture<>();
+          resources.shutdown(0, 2, TimeUnit.SECONDS).addListener(f -> released.complete(null));
+          return released;
+        })
+        .thenApply(v -> Done.getInstance());
   }
 }

@@ -38,8 +38,9 @@ import org.junit.jupiter.api.Test;
  * drills into the session, an unknown host and a host whose bus client is on the other node,
  * pauses fallback through the confirmation dialog and sees the token API refuse with 403 {@code
  * fallback_paused}, resumes, sees the issued token in the per-cohort guardrail table, writes
- * {@code docs/console.png}, then stops the node serving the page and checks the page says so and
- * recovers when a node comes back on the same port.
+ * {@code docs/console.png}, stops Redis and sees both nodes marked degraded (and still ready), then
+ * stops the node serving the page and checks the page says so and recovers when a node comes back
+ * on the same port (Redis still down: a new node is ready without it).
  */
 class ConsoleBrowserTest {
   private static final String ADMIN = "adm-" + UUID.randomUUID();
@@ -175,6 +176,14 @@ class ConsoleBrowserTest {
     Path module = Path.of(System.getProperty("user.dir")).toAbsolutePath();
     browser.screenshot("docs".equals(System.getProperty("lifeguard.screenshot"))
         ? module.getParent().resolve("docs/console.png") : module.resolve("target/console.png"), WIDTH);
+
+    // Redis goes away: both nodes stay ready members, and the page marks each one degraded.
+    redis.stop();
+    browser.awaitTrue("[...document.querySelectorAll('#members tbody tr')].every(r => r.querySelector('.pill.degraded') !== null)"
+        + " && document.querySelectorAll('#map svg g.member text.degraded').length === 2", "every member marked degraded", Duration.ofSeconds(15));
+    String degraded = browser.text("#members tbody");
+    assertTrue(degraded.contains("degraded: bridge, guardrail, kill_switch") && degraded.contains("degraded: guardrail, kill_switch"), degraded);
+    assertEquals(200, get(second, "/ready").statusCode());
 
     // The node serving the page goes away: the page says so, then recovers on a new node at that port.
     second.close();

@@ -148,6 +148,11 @@ public final class NodeProcess implements AutoCloseable {
     return "127.0.0.1:" + clusterPort;
   }
 
+  /** The operating system's process id, for signals (SIGSTOP, SIGCONT) a test sends itself. */
+  public long pid() {
+    return process.pid();
+  }
+
   public boolean isAlive() {
     return process.isAlive();
   }

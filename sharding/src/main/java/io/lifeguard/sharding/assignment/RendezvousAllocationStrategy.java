@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.cluster.sharding.ShardCoordinator;
@@ -27,6 +28,11 @@ import scala.jdk.javaapi.CollectionConverters;
  * room, so moves never displace other shards and cannot oscillate; after a node joins, the hosts
  * that now rank it first (about 1/N) drift over, {@code rebalanceBatch} per round. Runs inside the
  * shard coordinator (on the oldest node); logs every decision with old and new node.
+ *
+ * <p>Members named by {@code unableToHost} (their journal does not answer) get no new hosts and
+ * give up every host they hold at the next rebalance round, whatever {@code rebalanceBatch}: their
+ * host entities cannot persist, so nothing is lost by moving them. When every member is unable
+ * (the database itself is down), nothing is excluded and nothing moves.
  */
 public final class RendezvousAllocationStrategy extends ShardCoordinator.AbstractShardAllocationStrategy {
   private static final Logger log = LoggerFactory.getLogger(RendezvousAllocationStrategy.class);
@@ -45,6 +51,7 @@ public final class RendezvousAllocationStrategy extends ShardCoordinator.Abstrac
 
   private final Settings settings;
   private final Address selfAddress;
+  private final Supplier<Set<String>> unableToHost;
   /** Last node seen per shard, so a reallocation after a node loss can name where it came from. */
   private final Map<String, String> lastNode = new LinkedHashMap<>(256, 0.75f, true) {
     @Override
@@ -54,13 +61,19 @@ public final class RendezvousAllocationStrategy extends ShardCoordinator.Abstrac
   };
 
   public RendezvousAllocationStrategy(Settings settings, Address selfAddress) {
+    this(settings, selfAddress, Set::of);
+  }
+
+  /** @param unableToHost member addresses that must not hold hosts now (read on every decision) */
+  public RendezvousAllocationStrategy(Settings settings, Address selfAddress, Supplier<Set<String>> unableToHost) {
     this.settings = settings;
     this.selfAddress = selfAddress;
+    this.unableToHost = unableToHost;
   }
 
   @Override
   public Future<ActorRef> allocateShard(ActorRef requester, String shardId, Map<ActorRef, IndexedSeq<String>> current) {
-    Map<String, ActorRef> regions = regionsByNode(current);
+    Map<String, ActorRef> regions = able(regionsByNode(current));
     Map<String, Integer> load = loads(current);
     RendezvousAssignment.Placement placement = RendezvousAssignment.place(shardId, regions.keySet(), load, settings.capacity());
     String previous;
@@ -74,9 +87,9 @@ public final class RendezvousAllocationStrategy extends ShardCoordinator.Abstrac
 
   @Override
   public Future<Set<String>> rebalance(Map<ActorRef, IndexedSeq<String>> current, Set<String> inProgress) {
-    Set<String> moves = new HashSet<>();
-    if (settings.rebalanceBatch() == 0 || !inProgress.isEmpty()) return Futures.successful(moves);
-    Map<String, ActorRef> regions = regionsByNode(current);
+    Set<String> moves = evacuations(current, inProgress);
+    if (!moves.isEmpty() || settings.rebalanceBatch() == 0 || !inProgress.isEmpty()) return Futures.successful(moves);
+    Map<String, ActorRef> regions = able(regionsByNode(current));
     Map<String, Integer> load = loads(current);
     synchronized (lastNode) {
       remember(current);
@@ -95,6 +108,34 @@ public final class RendezvousAllocationStrategy extends ShardCoordinator.Abstrac
       }
     }
     return Futures.successful(moves);
+  }
+
+  /** Every shard on a member unable to host, unless no member is able. */
+  private Set<String> evacuations(Map<ActorRef, IndexedSeq<String>> current, Set<String> inProgress) {
+    Set<String> moves = new HashSet<>();
+    Set<String> unable = unableToHost.get();
+    if (unable.isEmpty()) return moves;
+    Map<String, ActorRef> regions = regionsByNode(current);
+    if (able(regions).size() == regions.size()) return moves;
+    for (Map.Entry<ActorRef, IndexedSeq<String>> entry : current.entrySet()) {
+      String node = node(entry.getKey());
+      if (!unable.contains(node)) continue;
+      int before = moves.size();
+      for (String shard : CollectionConverters.asJava(entry.getValue())) {
+        if (!inProgress.contains(shard)) moves.add(shard);
+      }
+      if (moves.size() > before) logEvacuation(moves.size() - before, node);
+    }
+    return moves;
+  }
+
+  /** The regions of members able to host; all of them when none is. */
+  private Map<String, ActorRef> able(Map<String, ActorRef> regions) {
+    Set<String> unable = unableToHost.get();
+    if (unable.isEmpty()) return regions;
+    Map<String, ActorRef> out = new HashMap<>(regions);
+    out.keySet().removeAll(unable);
+    return out.isEmpty() ? regions : out;
   }
 
   private Map<String, ActorRef> regionsByNode(Map<ActorRef, IndexedSeq<String>> current) {
@@ -133,6 +174,15 @@ public final class RendezvousAllocationStrategy extends ShardCoordinator.Abstrac
       }
     } finally {
       MDC.remove("host_session_id");
+      MDC.remove("reason");
+    }
+  }
+
+  private static void logEvacuation(int hosts, String from) {
+    MDC.put("reason", "journal-unavailable");
+    try {
+      log.info("hosts moving: count={} old_node={} reason=journal-unavailable", hosts, from);
+    } finally {
       MDC.remove("reason");
     }
   }

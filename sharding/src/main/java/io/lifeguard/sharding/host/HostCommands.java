@@ -41,11 +41,11 @@ final class HostCommands {
     if (live != null && !live.holder().equals(cmd.holder())) return reject(cmd.replyTo(), HostRejection.LEASE_HELD);
     if (live != null) {
       // The holder re-acquiring (say after a reconnect) keeps its epoch: nothing it sent is fenced.
-      return entity.effects().persist(new LeaseRenewed(live.holder(), live.epoch(), expiresAt))
+      return entity.persist(cmd.replyTo(), new LeaseRenewed(live.holder(), live.epoch(), expiresAt))
           .thenReply(cmd.replyTo(), s -> leaseReply(s));
     }
     long epoch = state.lastEpoch() + 1;
-    return entity.effects().persist(new LeaseAcquired(cmd.holder(), epoch, expiresAt))
+    return entity.persist(cmd.replyTo(), new LeaseAcquired(cmd.holder(), epoch, expiresAt))
         .thenRun(s -> entity.log().info("lease acquired: holder={} epoch={} previous_epoch={} expires_at={}",
             cmd.holder(), epoch, state.lastEpoch(), expiresAt))
         .thenReply(cmd.replyTo(), s -> leaseReply(s));
@@ -56,7 +56,7 @@ final class HostCommands {
     HostRejection refused = checkHolder(state, cmd.holder(), cmd.epoch(), entity.now());
     if (refused != null) return reject(cmd.replyTo(), refused);
     Instant expiresAt = entity.now().plus(cmd.ttl());
-    return entity.effects().persist(new LeaseRenewed(cmd.holder(), cmd.epoch(), expiresAt))
+    return entity.persist(cmd.replyTo(), new LeaseRenewed(cmd.holder(), cmd.epoch(), expiresAt))
         .thenReply(cmd.replyTo(), s -> leaseReply(s));
   }
 
@@ -64,7 +64,7 @@ final class HostCommands {
     HostRejection refused = checkHolder(state, cmd.holder(), cmd.epoch(), entity.now());
     if (refused != null) return reject(cmd.replyTo(), refused);
     LeaseView released = new LeaseView(cmd.holder(), cmd.epoch(), entity.now());
-    return entity.effects().persist(new LeaseReleased(cmd.holder(), cmd.epoch()))
+    return entity.persist(cmd.replyTo(), new LeaseReleased(cmd.holder(), cmd.epoch()))
         .thenRun(s -> entity.log().info("lease released: holder={} epoch={}", cmd.holder(), cmd.epoch()))
         .thenReply(cmd.replyTo(), s -> StatusReply.success(released));
   }
@@ -85,7 +85,7 @@ final class HostCommands {
     if (refused != null) return rejectAction(cmd.replyTo(), refused);
     if (state.pending().size() >= entity.settings().maxInFlight()) return rejectAction(cmd.replyTo(), HostRejection.BUSY);
     ActionView accepted = new ActionView(cmd.actionId(), cmd.epoch(), ActionStatus.PENDING, false, cmd.payload());
-    return entity.effects().persist(new ActionSubmitted(cmd.actionId(), cmd.epoch(), cmd.payload(), entity.now()))
+    return entity.persist(cmd.replyTo(), new ActionSubmitted(cmd.actionId(), cmd.epoch(), cmd.payload(), entity.now()))
         .thenRun(s -> {
           entity.metrics().actionAccepted();
           entity.metrics().actionsInflight(1);
@@ -103,7 +103,7 @@ final class HostCommands {
     HostState.PendingAction pending = state.pending().get(cmd.actionId());
     if (pending == null) return entity.effects().reply(cmd.replyTo(), StatusReply.error(HostRejection.UNKNOWN_ACTION.code()));
     ActionView done = new ActionView(pending.actionId(), pending.epoch(), ActionStatus.ACKED, false, null);
-    return entity.effects().persist(new ActionAcked(cmd.actionId(), entity.now()))
+    return entity.persist(cmd.replyTo(), new ActionAcked(cmd.actionId(), entity.now()))
         .thenRun(s -> {
           entity.metrics().actionAcked();
           entity.metrics().actionsInflight(-1);

@@ -3,6 +3,7 @@ package io.lifeguard.sharding.host;
 import io.lifeguard.sharding.CborSerializable;
 import io.lifeguard.sharding.assignment.EntityIdShardExtractor;
 import io.lifeguard.sharding.assignment.RendezvousAllocationStrategy;
+import io.lifeguard.sharding.persistence.JournalHealth;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,6 +18,7 @@ import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
 import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
@@ -134,17 +136,40 @@ public final class HostEntity extends EventSourcedBehaviorWithEnforcedReplies<Ho
    */
   public static ActorRef<ShardingEnvelope<Command>> init(ActorSystem<?> system, HostSettings settings,
       RendezvousAllocationStrategy.Settings assignment, HostMetrics metrics, Clock clock) {
-    var strategy = new RendezvousAllocationStrategy(assignment, Cluster.get(system).selfMember().address());
+    return init(system, settings, assignment, metrics, clock, new JournalHealth());
+  }
+
+  /**
+   * As above, placing hosts only on nodes whose journal answers ({@code health}): a node whose
+   * journal is down gets no new hosts and gives up the ones it holds within a rebalance round
+   * ({@link #REBALANCE_INTERVAL}); meanwhile its hosts answer {@link HostRejection#UNAVAILABLE} at
+   * once instead of failing to persist.
+   */
+  public static ActorRef<ShardingEnvelope<Command>> init(ActorSystem<?> system, HostSettings settings,
+      RendezvousAllocationStrategy.Settings assignment, HostMetrics metrics, Clock clock, JournalHealth health) {
+    var strategy = new RendezvousAllocationStrategy(assignment, Cluster.get(system).selfMember().address(), health::downNodes);
+    ClusterShardingSettings sharding = ClusterShardingSettings.create(system);
+    sharding = sharding.withTuningParameters(sharding.tuningParameters().withRebalanceInterval(REBALANCE_INTERVAL));
     return ClusterSharding.get(system).init(
-        Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), ctx.getShard(), settings, metrics, clock))
+        Entity.of(ENTITY_KEY, ctx -> health.localUp()
+                ? create(ctx.getEntityId(), ctx.getShard(), settings, metrics, clock, health)
+                : HostUnavailable.create(ctx.getEntityId(), ctx.getShard(), metrics))
             .withRole(ROLE)
+            .withSettings(sharding)
             .withMessageExtractor(new EntityIdShardExtractor<Command>())
             .withAllocationStrategy(strategy));
   }
 
+  /**
+   * How often the coordinator asks the strategy about moves (Pekko's default is 10 s). It bounds
+   * how long hosts stay on a node whose journal failed; ordinary rebalancing is still limited by
+   * {@code rebalanceBatch} per round.
+   */
+  public static final Duration REBALANCE_INTERVAL = Duration.ofSeconds(1);
+
   /** A host entity outside sharding (tests, tools): with no shard to passivate through, it stays up. */
   public static Behavior<Command> create(String hostSessionId, HostSettings settings, HostMetrics metrics, Clock clock) {
-    return create(hostSessionId, null, settings, metrics, clock);
+    return create(hostSessionId, null, settings, metrics, clock, new JournalHealth());
   }
 
   /**
@@ -153,8 +178,17 @@ public final class HostEntity extends EventSourcedBehaviorWithEnforcedReplies<Ho
    */
   public static Behavior<Command> create(String hostSessionId, ActorRef<ClusterSharding.ShardCommand> shard,
       HostSettings settings, HostMetrics metrics, Clock clock) {
+    return create(hostSessionId, shard, settings, metrics, clock, new JournalHealth());
+  }
+
+  /**
+   * As above; while {@code journal} is not locally up, commands that would persist answer {@link
+   * HostRejection#UNAVAILABLE}, and a failed write or recovery here makes it suspect at once.
+   */
+  public static Behavior<Command> create(String hostSessionId, ActorRef<ClusterSharding.ShardCommand> shard,
+      HostSettings settings, HostMetrics metrics, Clock clock, JournalHealth journal) {
     return Behaviors.withMdc(Command.class, Map.of("host_session_id", hostSessionId),
-        Behaviors.setup(ctx -> new HostEntity(hostSessionId, shard, ctx, settings, metrics, clock)));
+        Behaviors.setup(ctx -> new HostEntity(hostSessionId, shard, ctx, settings, metrics, clock, journal)));
   }
 
   private final String hostSessionId;
@@ -168,9 +202,14 @@ public final class HostEntity extends EventSourcedBehaviorWithEnforcedReplies<Ho
   private final ActorContext<Command> context;
   /** Agents to tell of accepted actions; connection state, never persisted. */
   private final Set<ActorRef<ActionDelivery>> watchers = new HashSet<>();
+  private final JournalHealth journal;
+  // Callers whose command is being written. A failed write stops the entity without a reply
+  // (Pekko's rule); PostStop answers them "unavailable" so they do not wait for their timeout.
+  // Transient, confined to the actor: not part of the state.
+  private final java.util.Set<ActorRef<? extends StatusReply<?>>> awaitingWrite = new java.util.HashSet<>();
 
   private HostEntity(String hostSessionId, ActorRef<ClusterSharding.ShardCommand> shard, ActorContext<Command> context,
-      HostSettings settings, HostMetrics metrics, Clock clock) {
+      HostSettings settings, HostMetrics metrics, Clock clock, JournalHealth journal) {
     super(PersistenceId.of(ENTITY_KEY.name(), hostSessionId));
     this.hostSessionId = hostSessionId;
     this.shard = shard;
@@ -181,6 +220,7 @@ public final class HostEntity extends EventSourcedBehaviorWithEnforcedReplies<Ho
     this.clock = clock;
     this.log = context.getLog();
     this.commands = new HostCommands(this);
+    this.journal = journal;
   }
 
   @Override
@@ -191,6 +231,9 @@ public final class HostEntity extends EventSourcedBehaviorWithEnforcedReplies<Ho
   @Override
   public CommandHandlerWithReply<Command, Event, HostState> commandHandler() {
     return newCommandHandlerWithReplyBuilder().forAnyState()
+        // Checked first: a persist that cannot succeed would stop the entity without a reply.
+        .onCommand(command -> !(command instanceof GetStatus || command instanceof WatchActions) && !journal.localUp(),
+            this::unavailable)
         .onCommand(AcquireLease.class, commands::acquire)
         .onCommand(RenewLease.class, commands::renew)
         .onCommand(ReleaseLease.class, commands::release)
@@ -224,7 +267,19 @@ public final class HostEntity extends EventSourcedBehaviorWithEnforcedReplies<Ho
           log.info("host recovered: lease_epoch={} lease_live={} pending_actions={}",
               state.lastEpoch(), lease != null, state.pending().size());
         })
-        .onSignal(PostStop.instance(), state -> metrics.actionsInflight(-state.pending().size()))
+        .onSignal(org.apache.pekko.persistence.typed.RecoveryFailed.class, (state, failed) -> {
+          journal.suspect();
+          log.warn("host entity could not recover: {}", failed.getFailure().getMessage());
+        })
+        .onSignal(PostStop.instance(), state -> {
+          metrics.actionsInflight(-state.pending().size());
+          if (!awaitingWrite.isEmpty()) {
+            journal.suspect();
+            log.warn("host entity stopped with {} commands unwritten (journal write failed): answered unavailable", awaitingWrite.size());
+            for (ActorRef<? extends StatusReply<?>> caller : awaitingWrite) unavailableTo(caller);
+            awaitingWrite.clear();
+          }
+        })
         .onSignal(Terminated.class, (state, terminated) -> watchers.remove(terminated.getRef()))
         .build();
   }
@@ -266,6 +321,23 @@ public final class HostEntity extends EventSourcedBehaviorWithEnforcedReplies<Ho
           .thenReply(cmd.replyTo(), s -> StatusReply.success(status));
     }
     return Effect().reply(cmd.replyTo(), StatusReply.success(status));
+  }
+
+  private ReplyEffect<Event, HostState> unavailable(HostState state, Command command) {
+    if (command instanceof SubmitAction) metrics.actionRejected(HostRejection.UNAVAILABLE.code());
+    return Effect().reply(HostUnavailable.replyTo(command), StatusReply.error(HostRejection.UNAVAILABLE.code()));
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static void unavailableTo(ActorRef<? extends StatusReply<?>> caller) {
+    ((ActorRef) caller).tell(StatusReply.error(HostRejection.UNAVAILABLE.code()));
+  }
+
+  /** Persists {@code event} for the command answered at {@code replyTo}, which hears "unavailable" if the write fails. */
+  org.apache.pekko.persistence.typed.javadsl.EffectBuilder<Event, HostState> persist(
+      ActorRef<? extends StatusReply<?>> replyTo, Event event) {
+    awaitingWrite.add(replyTo);
+    return Effect().persist(event).thenRun(s -> awaitingWrite.remove(replyTo));
   }
 
   HostSettings settings() {

@@ -21,7 +21,12 @@ public enum HostRejection {
   /** An ack for an action id the host never received. */
   UNKNOWN_ACTION,
   /** A malformed command (blank id, bad ttl). */
-  INVALID;
+  INVALID,
+  /**
+   * The journal does not answer on the node running the host, so nothing can be recorded there;
+   * retry in a second or two (on any node): sharding moves the host to a node whose journal answers.
+   */
+  UNAVAILABLE;
 
   private final String code = name().toLowerCase(Locale.ROOT);
 

@@ -236,4 +236,44 @@ class HostEntityTest {
     assertNull(unknown.lease());
     assertTrue(acquire("ctl-a").reply().isSuccess(), "the same entity still takes commands");
   }
+
+  @Test
+  void whileTheJournalIsDownWritesAnswerUnavailableAtOnceAndNothingIsPersisted() {
+    var journal = new io.lifeguard.sharding.persistence.JournalHealth();
+    EventSourcedBehaviorTestKit<Command, Event, HostState> guarded = EventSourcedBehaviorTestKit.create(testKit.system(),
+        HostEntity.create("host-journal", null, new HostSettings(3, Duration.ofMinutes(5), 100, 10), HostMetrics.NONE, clock,
+            journal),
+        EventSourcedBehaviorTestKit.enabledSerializationSettings().withVerifyEquality(true));
+    LeaseView lease = guarded.<StatusReply<LeaseView>>runCommand(r -> new AcquireLease("ctl-a", TTL, r)).reply().getValue();
+
+    journal.localUp(false);
+    var renew = guarded.<StatusReply<LeaseView>>runCommand(r -> new RenewLease("ctl-a", lease.epoch(), TTL, r));
+    assertEquals("unavailable", renew.reply().getError().getMessage());
+    assertTrue(renew.hasNoEvents());
+    var action = guarded.<StatusReply<ActionView>>runCommand(r -> new SubmitAction("a-1", "ctl-a", lease.epoch(), "{}", r));
+    assertEquals("unavailable", action.reply().getError().getMessage());
+    assertTrue(action.hasNoEvents());
+    // Reads still answer from memory: the lease is as it was.
+    HostStatus status = guarded.<StatusReply<HostStatus>>runCommand(GetStatus::new).reply().getValue();
+    assertEquals(lease, status.lease());
+
+    journal.localUp(true);
+    assertEquals(lease.epoch(), guarded.<StatusReply<LeaseView>>runCommand(r -> new RenewLease("ctl-a", lease.epoch(), TTL, r))
+        .reply().getValue().epoch());
+  }
+
+  @Test
+  void aWriteThatFailsIsAnsweredUnavailableInsteadOfLeftToTheCallersTimeout() {
+    var persistence = org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit.create(testKit.system());
+    var journal = new io.lifeguard.sharding.persistence.JournalHealth();
+    var host = testKit.spawn(HostEntity.create("host-failing-write", null, new HostSettings(3, Duration.ofMinutes(5), 100, 10),
+        HostMetrics.NONE, clock, journal));
+    TestProbe<StatusReply<LeaseView>> caller = testKit.createTestProbe();
+    persistence.failNextPersisted();
+    host.tell(new AcquireLease("ctl-a", TTL, caller.ref()));
+    assertEquals("unavailable", caller.receiveMessage(Duration.ofSeconds(3)).getError().getMessage());
+    caller.expectTerminated(host, Duration.ofSeconds(3));
+    assertFalse(journal.localUp(), "a failed write makes the journal suspect here at once");
+    assertTrue(journal.announcedUp(), "other nodes are told only once the probe confirms");
+  }
 }
