@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.nimbusds.jose.jwk.OctetKeyPair;
+import io.lifeguard.node.NodeExit;
 import io.lifeguard.node.cluster.RecordingController.Answer;
 import io.lifeguard.node.testing.NamespacedNode;
 import io.lifeguard.protocol.Role;
@@ -142,7 +143,8 @@ class ClusterFaultsTest {
 
   /**
    * Node 1 is stopped (SIGSTOP) until the others have downed and removed it, then resumed: it
-   * finds itself out of the cluster and exits by itself; its relay client is moved to a survivor.
+   * finds itself out of the cluster and exits by itself with {@link NodeExit#DOWNED}; its relay
+   * client is moved to a survivor.
    */
   @Test
   @Order(2)
@@ -183,6 +185,7 @@ class ClusterFaultsTest {
           FailoverTimeline.describeLogs(stopWall, List.of(cluster.node(0).log(), cluster.node(2).log()), RESOLVER),
           FailoverTimeline.describeLogs(stopWall, List.of(stalled.log()), OWN_END), frozen.events(), other.events());
       assertNotNull(frozen.firstClose(), "the stalled node's client was disconnected, and then moved");
+      assertEquals(NodeExit.DOWNED.code, exitCode, "a node the cluster downed says so: " + stalled.logTail());
       assertNull(other.firstClose(), "the survivor's client kept its connection");
     }
   }
@@ -269,6 +272,7 @@ class ClusterFaultsTest {
           far.events(), near.events(), old.describe(), next.describe());
 
       assertNotNull(granted, "the majority granted the lease to a new controller once it expired");
+      assertEquals(NodeExit.DOWNED.code, exitCode, "a node the cluster downed says so: " + isolated.logTail());
       assertLeaseNeverHeldTwice(old.answers(), granted, epoch);
       try (RecordingController late = RecordingController.connect("ctl-a@node0", SIGNER, majority, host, "ctl-a")) {
         Answer stale = late.action("act-2", epoch, Duration.ofSeconds(10));
