@@ -134,7 +134,7 @@ function renderFallback(snap) {
     ['reason', f.reason || '—'],
     ['decided on', f.decided_on || '—'],
     ['origin', f.origin],
-    ['redis', f.redis + (f.pending_propagation ? ' · not yet propagated' : '')],
+    ['redis', f.redis + (f.propagated === false ? ' · not yet propagated' : '')],
   ]));
   const c = snap.counters ?? {};
   replace($('guardrail'), kv([
@@ -163,7 +163,8 @@ function renderCluster(cluster) {
   const body = $('members').querySelector('tbody');
   replace(body, members.map((m) => h('tr', { 'data-address': m.address, class: m.reachable ? '' : 'bad' },
     h('td', {}, m.node ?? '—', m.address === cluster.self ? h('span', { class: 'tag' }, 'this node') : null),
-    h('td', { class: 'mono' }, hostPort(m.address)),
+    // The HTTP address an operator would curl; the cluster (Artery) address is in the tooltip.
+    h('td', { class: 'mono', title: `cluster address ${hostPort(m.address)}` }, m.http ?? '—'),
     h('td', {}, (m.roles ?? []).join(', ')),
     h('td', {}, h('span', { class: `pill ${m.status === 'up' && !m.draining ? 'ok' : 'warn'}` }, m.draining ? 'draining' : m.status),
       degradedBadge(m)),

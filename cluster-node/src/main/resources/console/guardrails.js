@@ -46,12 +46,12 @@ export class Guardrails {
 function render(body) {
   const cohorts = body.cohorts ?? [];
   $('cohorts-hour').textContent = `${body.hour_start.slice(11, 16)} UTC hour · threshold ${percent(body.threshold)} · floor ${body.min_sessions} sessions`;
-  const rows = cohorts.map((c) => h('tr', { 'data-cohort': c.cohort, class: c.soft_breach ? 'bad' : '' },
+  const rows = cohorts.map((c) => h('tr', { 'data-cohort': c.cohort, class: c.soft_breach && c.sessions > 0 ? 'bad' : '' },
     h('td', { class: 'mono' }, c.cohort),
     h('td', { class: 'num' }, c.sessions),
     h('td', { class: 'num' }, c.activations),
-    h('td', { class: `num${c.soft_breach ? ' hot' : ''}` }, percent(c.ratio)),
-    h('td', {}, h('span', { class: `pill ${c.soft_breach ? 'bad' : 'ok'}` }, c.soft_breach ? 'soft breach' : 'ok'))));
+    h('td', { class: `num${c.soft_breach && c.sessions > 0 ? ' hot' : ''}` }, percent(c.ratio)),
+    h('td', {}, state(c))));
   replace($('cohorts').querySelector('tbody'), rows.length ? rows
     : h('tr', {}, h('td', { colspan: 5, class: 'dim' }, 'no sessions or activations counted this hour')));
   const note = $('cohorts-note');
@@ -59,6 +59,18 @@ function render(body) {
   note.textContent = body.truncated
     ? `Showing ${cohorts.length} cohorts; more exist and these are not necessarily the worst. Read one with GET /v1/admin/guardrails?cohort=…`
     : 'This UTC hour, shared by every node through Redis. Ratio = activations / max(sessions, floor); above the threshold, tokens carry guardrail_hint soft_breach and the node logs guardrail_soft_breach.';
+}
+
+/**
+ * A cohort whose backend never posted a session count is judged against the floor alone, so a few
+ * tokens read as a breach (2 / 200 = 1 %): say that no sessions were reported rather than paint it red.
+ */
+function state(c) {
+  if (c.sessions === 0) {
+    return h('span', { class: 'pill warn', title: `judged against the session floor: ${c.soft_breach ? 'above' : 'within'} the threshold; `
+      + 'backends report sessions with POST /v1/fallback/sessions' }, 'no sessions reported yet');
+  }
+  return h('span', { class: `pill ${c.soft_breach ? 'bad' : 'ok'}` }, c.soft_breach ? 'soft breach' : 'ok');
 }
 
 function renderError(e) {

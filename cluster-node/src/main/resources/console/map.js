@@ -31,7 +31,7 @@ function memberBox(m, x, y, self) {
   g.append(s('circle', { cx: 16, cy: 20, r: 5, class: 'dot' }));
   g.append(s('text', { x: 28, y: 25, class: 'name' }, m.node ?? '(not answering)'));
   if (self) g.append(s('text', { x: BOX_W - 10, y: 25, class: 'tag end' }, 'this node'));
-  g.append(s('text', { x: 12, y: 44, class: 'mono' }, hostPort(m.address)));
+  g.append(s('text', { x: 12, y: 44, class: 'mono' }, m.http ? `http ${m.http}` : hostPort(m.address)));
   g.append(s('text', { x: 12, y: 62, class: 'roles' }, (m.roles ?? []).join(' · ') || 'no roles'));
   const e = m.entities ?? {}, sh = m.shards ?? {};
   g.append(s('text', { x: 12, y: 84, class: 'line1' }, `sessions ${e['relay-session'] ?? '?'}`, s('tspan', { class: 'dim' }, ` in ${sh['relay-session'] ?? '?'} shards`)));

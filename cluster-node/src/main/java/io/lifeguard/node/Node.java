@@ -11,6 +11,7 @@ import io.lifeguard.node.cluster.ClusterMembership;
 import io.lifeguard.node.config.NodeSettings;
 import io.lifeguard.node.console.Console;
 import io.lifeguard.node.control.ControlComponent;
+import io.lifeguard.node.demo.DemoAssets;
 import io.lifeguard.node.health.HealthRoutes;
 import io.lifeguard.node.health.Readiness;
 import io.lifeguard.node.host.HostManager;
@@ -50,6 +51,7 @@ public final class Node {
       readiness.dependencies().registerMetrics(metrics.registry());
 
       var config = system.settings().config();
+      StartupSummary.log(settings, config, info.version());
       JournalHealth journalHealth = new JournalHealth();
       JournalReadiness.init(system, settings, readiness, journalHealth);
       ClusterMembership.init(context, settings, readiness, info);
@@ -68,6 +70,7 @@ public final class Node {
           control.routes(),
           admin.routes(),
           Console.init(system, control.plane(), Directives.concat(control.routes(), admin.routes()), metrics, info),
+          new DemoAssets().routes(),
           relay.routes(),
           hosts.routes(),
           bridge.routes()));

@@ -26,7 +26,7 @@ public final class NodeInfo {
     this.name = name;
     this.clusterAddress = clusterAddress;
     this.roles = Set.copyOf(roles);
-    this.version = readVersion();
+    this.version = projectVersion();
     this.startedAt = startedAt;
   }
 
@@ -63,7 +63,8 @@ public final class NodeInfo {
     return contributed;
   }
 
-  private static String readVersion() {
+  /** The project version the build wrote into the jar, or {@code dev} when run unfiltered. */
+  public static String projectVersion() {
     try (InputStream in = NodeInfo.class.getResourceAsStream("/lifeguard-version.properties")) {
       if (in == null) return "dev";
       Properties p = new Properties();

@@ -1,5 +1,8 @@
 package io.lifeguard.load;
 
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.SetArgs;
+import io.lettuce.core.api.StatefulRedisConnection;
 import java.net.URI;
 import java.net.http.WebSocket;
 import java.security.SecureRandom;
@@ -44,12 +47,14 @@ final class BridgeScenario {
     LongAdder failed = new LongAdder();
     String prefix = h.runId + "-b";
     List<Socket> sockets = new ArrayList<>();
-    try (EchoWorker worker = new EchoWorker(h.redis().port(), prefix); Resp redis = new Resp(h.redis().port())) {
+    RedisClient redisClient = RedisClient.create(h.redis().url());
+    try (EchoWorker worker = new EchoWorker(h.redis().url(), prefix);
+        StatefulRedisConnection<String, String> redis = redisClient.connect()) {
       for (int s = 0; s < sessions; s++) {
         String sessionId = prefix + s;
         for (int k = 0; k < peers; k++) {
           String token = Base64.getUrlEncoder().withoutPadding().encodeToString(randomBytes());
-          redis.call("SET", "session:" + sessionId + ":auth", token, "EX", "60");
+          redis.sync().set("session:" + sessionId + ":auth", token, SetArgs.Builder.ex(60));
           Socket socket = new Socket(sockets.size(), latency, received);
           try {
             socket.ws = h.httpClient().newWebSocketBuilder().header("Authorization", "Bearer " + token)
@@ -124,6 +129,7 @@ final class BridgeScenario {
       return failed.sum() == 0 ? 0 : 1;
     } finally {
       for (Socket socket : sockets) socket.ws.abort();
+      redisClient.shutdown();
     }
   }
 

@@ -80,6 +80,16 @@ class LoadSmokeTest {
   }
 
   @Test
+  void bridgeRoundTripsEveryMessageThroughRedisAndTheEchoWorker() throws Exception {
+    Map<String, Object> result = run("bridge", "--sessions", "2", "--peers", "2", "--rate", "5", "--duration", "2s",
+        "--warmup", "0s", "--bytes", "100");
+    assertEquals(4L, number(result, "connected"));
+    assertEquals(0L, number(result, "connect_failures"));
+    assertTrue(number(result, "echoed_by_worker") > 0, "the lettuce echo worker answered");
+    assertEquals(0.0, ((Number) result.get("loss_ratio")).doubleValue(), "every echo reached both sockets of its session");
+  }
+
+  @Test
   void refusesAnyHostButLoopback() {
     assertEquals(2, LoadMain.run(new String[] {"idle", "--host", "10.0.0.1", "--signing-jwk-file", "/nonexistent"}));
   }

@@ -10,6 +10,14 @@ import java.util.function.LongSupplier;
 
 /** The bridge's Prometheus metrics, registered in the node's registry. */
 final class BridgeMetrics {
+  /**
+   * Every outcome of an upgrade on a bridge node (docs/bridge.md): each has a series from start-up,
+   * so a fresh deployment's dashboard shows zeros rather than "No data".
+   */
+  static final java.util.List<String> CONNECTION_OUTCOMES = java.util.List.of("accepted", "invalid_id",
+      "websocket_upgrade_required", "rate_limited", "missing_token", "shutting_down", "redis_unavailable",
+      "too_many_connections", "token_missing", "token_invalid", "redis_timeout");
+
   /** Bytes waiting in every socket's outbox on this node. */
   final AtomicLong bufferedBytes = new AtomicLong();
 
@@ -69,6 +77,7 @@ final class BridgeMetrics {
     // Zero series from the start, so dashboards and rate() see every kind before it first happens.
     for (CloseReason reason : CloseReason.values()) errors.labelValues(reason.reason());
     for (String kind : new String[] {"publish_failed", "redis_disconnected", "redis_timeout"}) errors.labelValues(kind);
+    for (String outcome : CONNECTION_OUTCOMES) connections.labelValues(outcome);
     sentPoint = sent.labelValues();
     receivedPoint = received.labelValues();
   }

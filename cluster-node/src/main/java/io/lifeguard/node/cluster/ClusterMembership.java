@@ -9,14 +9,14 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.ClusterEvent;
 import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.cluster.typed.SelfUp;
 import org.apache.pekko.cluster.typed.Subscribe;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Joins the cluster (the configured seeds, or this node alone when there are none) and reports
+ * Reports how the node joins the cluster (the configured seeds, or this node alone when there are
+ * none, as its own seed; see NodeConfig) and reports
  * membership as the {@code cluster} readiness check: ready once this node is Up, not ready again
  * once it starts leaving.
  */
@@ -35,8 +35,8 @@ public final class ClusterMembership {
     if (bootstrap) {
       log.info("joining the cluster through Pekko Cluster Bootstrap");
     } else if (settings.cluster().seedNodes().isEmpty()) {
+      // NodeConfig made this node its own seed, so Pekko joins it without being told.
       log.info("no seed nodes configured: {} forms a cluster of its own", cluster.selfMember().address());
-      cluster.manager().tell(Join.create(cluster.selfMember().address()));
     } else {
       log.info("joining cluster through seeds {}", settings.cluster().seedNodes());
     }

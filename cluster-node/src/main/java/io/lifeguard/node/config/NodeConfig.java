@@ -34,7 +34,15 @@ public final class NodeConfig {
     derived.put("pekko.cluster.roles", new ArrayList<>(cluster.roles()));
     List<String> seeds = new ArrayList<>();
     for (String seed : cluster.seedNodes()) seeds.add("pekko://lifeguard@" + seed);
+    // Without seeds and without bootstrap the node is its own seed: Pekko then joins itself at once
+    // instead of logging that it relies on Cluster Bootstrap (which is off).
+    if (seeds.isEmpty() && !base.getBoolean("lifeguard.cluster.bootstrap")) {
+      seeds.add("pekko://lifeguard@" + cluster.host() + ":" + cluster.port());
+    }
     derived.put("pekko.cluster.seed-nodes", seeds);
+    // Rolling updates (and the "version [...]" of Pekko's join lines) read the application version.
+    String version = io.lifeguard.node.NodeInfo.projectVersion();
+    if (version.matches("[0-9][0-9A-Za-z.+-]*")) derived.put("pekko.cluster.app-version", version);
 
     NodeSettings.Jdbc jdbc = settings.jdbc();
     JournalSchema.Dialect dialect = JournalSchema.Dialect.of(jdbc.url());

@@ -21,8 +21,8 @@ import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
- * The console's static files, read from the jar's {@code console/} folder: {@code GET /console}
- * redirects to {@code /console/}, which serves {@code index.html}; {@code GET /console/{file}}
+ * The console's static files, read from the jar's {@code console/} folder: {@code GET /} (302) and
+ * {@code GET /console} (301) redirect to {@code /console/}, which serves {@code index.html}; {@code GET /console/{file}}
  * serves one file of that flat folder. A file name must match {@link #NAME}, so no request can
  * reach another classpath resource ({@code ..}, encoded slashes and dots never match) and there is
  * no directory listing: anything else under {@code /console} is 404.
@@ -46,11 +46,14 @@ final class ConsoleAssets extends AllDirectives {
   private final Map<String, Optional<byte[]>> cache = new ConcurrentHashMap<>();
 
   Route routes() {
-    return pathPrefix("console", () -> concat(
+    return concat(
+        // A person who opens the node's address in a browser lands on the console, not on a 404.
+        pathSingleSlash(() -> get(() -> redirect(org.apache.pekko.http.javadsl.model.Uri.create("/console/"), StatusCodes.FOUND))),
+        pathPrefix("console", () -> concat(
         pathEnd(() -> get(() -> redirect(org.apache.pekko.http.javadsl.model.Uri.create("/console/"), StatusCodes.MOVED_PERMANENTLY))),
         pathSingleSlash(() -> get(() -> complete(serve("index.html")))),
         path(PathMatchers.segment(), name -> get(() -> complete(serve(name)))),
-        extractUnmatchedPath(rest -> complete(notFound()))));
+        extractUnmatchedPath(rest -> complete(notFound())))));
   }
 
   private HttpResponse serve(String name) {

@@ -91,13 +91,11 @@ public final class AdminRoutes extends AllDirectives {
     body.put("decided_on", state.node());
     body.put("origin", state.origin().name().toLowerCase(java.util.Locale.ROOT));
     body.put("redis", plane.redisStatus());
-    if (propagated != null) {
-      body.put("propagated", propagated);
-      if (!propagated) {
-        body.put("message", "applied on this node only: Redis is unreachable; it is written to Redis and announced to the other nodes as soon as Redis answers");
-      }
-    } else {
-      body.put("pending_propagation", !state.propagated());
+    // One name for one fact in every answer (GET and pause/resume): has the decision reached Redis?
+    boolean reached = propagated != null ? propagated : state.propagated();
+    body.put("propagated", reached);
+    if (!reached) {
+      body.put("message", "applied on this node only: Redis is unreachable; it is written to Redis and announced to the other nodes as soon as Redis answers");
     }
     return body;
   }

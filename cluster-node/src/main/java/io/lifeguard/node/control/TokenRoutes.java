@@ -181,6 +181,7 @@ public final class TokenRoutes extends AllDirectives {
         plane.metrics().sessions(count);
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("cohort", cohort);
+        answer.put("hour", counts.hour());
         answer.put("bucket", counts.bucket());
         answer.put("sessions", counts.sessions());
         answer.put("activations", counts.activations());

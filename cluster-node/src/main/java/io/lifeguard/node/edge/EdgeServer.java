@@ -110,10 +110,9 @@ public final class EdgeServer {
     try {
       listener = bootstrap.bind(new InetSocketAddress(settings.host(), settings.port())).sync().channel();
     } catch (Exception e) {
-      log.error("cannot bind the edge on {}:{} (set lifeguard.edge.host/port, env LIFEGUARD_EDGE_HOST/LIFEGUARD_EDGE_PORT): {}",
-          settings.host(), settings.port(), e.getMessage());
       shutdownThreads();
-      system.terminate();
+      io.lifeguard.node.NodeExit.bindFailed(system, "the edge", settings.host(), settings.port(), "lifeguard.edge.host/port",
+          "LIFEGUARD_EDGE_HOST/LIFEGUARD_EDGE_PORT", e);
       return;
     }
     log.info("edge listening on {}:{} ({}, {} I/O threads, backlog {})", settings.host(), boundPort(),

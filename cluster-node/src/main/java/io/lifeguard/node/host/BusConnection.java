@@ -37,10 +37,11 @@ final class BusConnection {
   sealed interface Message {}
 
   /**
-   * One client frame: its text, or {@code problem} (binary, too large) instead. Completing {@code
+   * One client frame: its text, or {@code problem} (binary, too large) instead, with the frame's
+   * id when it could be read ({@code problemId}, else null). Completing {@code
    * handled} lets the socket read the next frame.
    */
-  record Inbound(String text, String problem, CompletableFuture<Done> handled) implements Message {}
+  record Inbound(String text, String problem, String problemId, CompletableFuture<Done> handled) implements Message {}
 
   /** The socket ended. */
   enum Closed implements Message { INSTANCE }
@@ -164,7 +165,7 @@ final class BusConnection {
 
   private Behavior<Message> onInbound(Inbound in) {
     if (in.problem() != null) {
-      sendError(null, in.problem(), "frame refused: " + in.problem());
+      sendError(in.problemId(), in.problem(), "frame refused: " + in.problem());
       in.handled().complete(Done.getInstance());
       return Behaviors.same();
     }

@@ -1,6 +1,8 @@
 package io.lifeguard.node.host;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lifeguard.node.http.Json;
@@ -71,6 +73,32 @@ final class BusFrames {
       case "ack" -> new Ack(id, text(root, "action_id", id), payload(root, id, false));
       default -> throw new BadFrame("unknown_type", id, "unknown frame type");
     };
+  }
+
+  /** Longest {@code id} echoed from a frame that was not kept whole. */
+  static final int MAX_ECHOED_ID = 256;
+
+  /**
+   * The top-level {@code id} of a frame known only by its first characters: a frame refused as
+   * {@code frame_too_large} is not buffered past the limit, yet its error should carry the id the
+   * client waits on. Reads the prefix as a stream and stops at the first sign of truncation;
+   * null when the id is not a string, not within the prefix, or longer than {@link #MAX_ECHOED_ID}.
+   */
+  static String idOf(String prefix) {
+    try (JsonParser parser = Json.MAPPER.getFactory().createParser(prefix)) {
+      if (parser.nextToken() != JsonToken.START_OBJECT) return null;
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        String name = parser.currentName();
+        JsonToken value = parser.nextToken();
+        if ("id".equals(name)) {
+          return value == JsonToken.VALUE_STRING && parser.getTextLength() <= MAX_ECHOED_ID ? parser.getText() : null;
+        }
+        parser.skipChildren();
+      }
+      return null;
+    } catch (java.io.IOException e) {
+      return null; // the prefix ends before the id was seen
+    }
   }
 
   private static String text(JsonNode root, String field, String id) throws BadFrame {

@@ -162,16 +162,22 @@ public final class HostBusEdgeRoute implements EdgeRoute {
       if (message instanceof WsIn.Ping) return CompletableFuture.completedFuture(Done.getInstance());
       String text = null;
       String problem = null;
+      String problemId = null;
       if (message instanceof WsIn.Text t) {
-        if (t.text().length() > settings.maxFrameChars()) problem = "frame_too_large";
-        else text = t.text();
+        if (t.text().length() > settings.maxFrameChars()) {
+          problem = "frame_too_large";
+          // A client waiting for its answer by id hears which frame was refused.
+          problemId = BusFrames.idOf(t.text().substring(0, settings.maxFrameChars()));
+        } else {
+          text = t.text();
+        }
       } else if (message instanceof WsIn.TooBig tooBig) {
         problem = tooBig.binary() ? "binary_not_supported" : "frame_too_large";
       } else {
         problem = "binary_not_supported";
       }
       CompletableFuture<Done> handled = new CompletableFuture<>();
-      connection.tell(new BusConnection.Inbound(text, problem, handled));
+      connection.tell(new BusConnection.Inbound(text, problem, problemId, handled));
       return handled;
     }
 

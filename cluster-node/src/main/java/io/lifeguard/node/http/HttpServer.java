@@ -35,14 +35,12 @@ public final class HttpServer {
         .whenComplete(
             (binding, failure) -> {
               if (failure != null) {
-                log.error(
-                    "cannot bind HTTP on {}:{} (set lifeguard.http.host/port, env LIFEGUARD_HTTP_HOST/LIFEGUARD_HTTP_PORT): {}",
-                    http.host(), http.port(), failure.getMessage());
-                system.terminate();
+                io.lifeguard.node.NodeExit.bindFailed(system, "HTTP", http.host(), http.port(), "lifeguard.http.host/port",
+                    "LIFEGUARD_HTTP_HOST/LIFEGUARD_HTTP_PORT", failure);
                 return;
               }
               bound.set(true);
-              log.info("HTTP listening on {}", binding.localAddress());
+              log.info("HTTP listening on {}:{}", binding.localAddress().getHostString(), binding.localAddress().getPort());
               registerShutdown(system, binding, readiness);
             });
   }

@@ -75,7 +75,24 @@ public final class NodeRedis {
         .addTask(CoordinatedShutdown.PhaseActorSystemTerminate(), "close-redis", redis::closeAsync);
     log.info("Redis client for {}:{} (reconnect attempts at most {} ms apart)", uri.getHost(), uri.getPort(),
         settings.redis().reconnectMaxDelay().toMillis());
+    warnOnceIfUnreachable(client, uri);
     return redis;
+  }
+
+  /**
+   * One probe at start-up: lettuce's own reconnect lines are silenced (logback.xml), so an operator
+   * who started a node without Redis learns here, once, what is degraded and how to run without.
+   */
+  private static void warnOnceIfUnreachable(RedisClient client, RedisURI uri) {
+    client.connectAsync(io.lettuce.core.codec.StringCodec.UTF8, uri).whenComplete((connection, failure) -> {
+      if (connection != null) {
+        connection.closeAsync();
+        return;
+      }
+      log.warn("Redis at {}:{} does not answer: the node serves the relay and the host bus, while the bridge, the "
+          + "shared kill switch and the guardrail counters wait for it (\"degraded\" in /ready and /healthz); to run "
+          + "without Redis start with LIFEGUARD_REDIS_URL= (empty)", uri.getHost(), uri.getPort());
+    });
   }
 
   /** Empty when Redis is disabled. */

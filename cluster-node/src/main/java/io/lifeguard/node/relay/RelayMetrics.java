@@ -73,5 +73,12 @@ final class RelayMetrics {
         .help("Relay connections closed by the node, by close reason")
         .labelNames("reason")
         .register(registry);
+    // Every known label value exists at 0 from start-up, so dashboards and rates have a series
+    // before the first event (a fresh deployment otherwise shows "No data").
+    handshakes.labelValues("ok");
+    for (io.lifeguard.protocol.CloseReason reason : io.lifeguard.protocol.CloseReason.values()) {
+      handshakes.labelValues(reason.wireName());
+      closes.labelValues(reason.wireName());
+    }
   }
 }

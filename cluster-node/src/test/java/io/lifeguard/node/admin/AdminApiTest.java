@@ -196,6 +196,10 @@ class AdminApiTest {
     assertTrue(anonymous.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Basic"));
     assertEquals(401, send(members, "GET", basic("ops-alice", "wrong")).statusCode());
     assertEquals(401, send(members, "GET", basic("someone-else", SECRET)).statusCode());
+    // Cluster bootstrap's contact point is open only on nodes that bootstrap (docs/cluster.md); here it
+    // needs the credential like every other management path.
+    URI seedNodes = URI.create("http://127.0.0.1:" + firstManagementPort + "/bootstrap/seed-nodes");
+    assertEquals(401, send(seedNodes, "GET", null).statusCode());
     HttpResponse<String> ok = send(members, "GET", basic("ops-alice", SECRET));
     assertEquals(200, ok.statusCode(), ok.body());
     JsonNode body = Json.MAPPER.readTree(ok.body());

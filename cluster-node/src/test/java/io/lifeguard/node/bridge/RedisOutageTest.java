@@ -137,8 +137,8 @@ class RedisOutageTest {
     boolean poll(TestNode node, RedisServer server) {
       double now = (System.nanoTime() - since) / 1e9;
       if (Double.isNaN(bridge) && probe("bridge", () -> bridgeRoundTrip(node, server))) bridge = now;
-      if (Double.isNaN(killSwitch) && probe("kill switch", () -> !json(get(node, "/v1/admin/fallback", ADMIN).body())
-          .get("pending_propagation").asBoolean())) {
+      if (Double.isNaN(killSwitch) && probe("kill switch", () -> json(get(node, "/v1/admin/fallback", ADMIN).body())
+          .get("propagated").asBoolean())) {
         killSwitch = now;
       }
       // Fallback stays paused until the test resumes it, so the guardrail is probed with a session report.

@@ -36,11 +36,16 @@ final class FailoverTimeline {
 
   /** One line per milestone seen after {@code killedAt} on any of {@code survivors}, earliest first. */
   static String describe(Instant killedAt, List<NodeProcess> survivors, List<Milestone> milestones) {
-    LocalTime kill = LocalTime.ofInstant(killedAt, ZoneId.systemDefault());
+    return describeLogs(killedAt, survivors.stream().map(NodeProcess::log).toList(), milestones);
+  }
+
+  /** The same from node logs' text: the first line of each milestone after {@code since}. */
+  static String describeLogs(Instant since, List<String> logs, List<Milestone> milestones) {
+    LocalTime kill = LocalTime.ofInstant(since, ZoneId.systemDefault());
     Map<String, Double> seen = new LinkedHashMap<>();
     for (Milestone m : milestones) {
-      for (NodeProcess node : survivors) {
-        for (String line : node.log().split("\n")) {
+      for (String log : logs) {
+        for (String line : log.split("\n")) {
           if (!line.contains(m.marker()) || line.length() < 12) continue;
           double at;
           try {

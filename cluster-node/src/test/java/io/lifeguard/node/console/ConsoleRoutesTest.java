@@ -54,6 +54,13 @@ class ConsoleRoutesTest {
   }
 
   @Test
+  void theNodesRootRedirectsToTheConsole() throws Exception {
+    HttpResponse<String> root = send("/", null);
+    assertEquals(302, root.statusCode(), root.body());
+    assertEquals("/console/", root.headers().firstValue("Location").orElse(""));
+  }
+
+  @Test
   void servesTheBundledFilesWithTheirTypes() throws Exception {
     HttpResponse<String> redirect = send("/console", null);
     assertEquals(301, redirect.statusCode());
@@ -81,7 +88,7 @@ class ConsoleRoutesTest {
         "/console/%2E%2E%2F%2E%2E%2Fapplication.conf", "/console/..%5capplication.conf",
         "/console/%252e%252e%252fapplication.conf", "/console/logback.xml", "/console/sub/", "/console/index.html/",
         "/console/Index.html", "/console/app.js%00.html", "/console//etc/passwd", "/console/%2fetc%2fpasswd",
-        "/console/..", "/console/../console/../application.conf");
+        "/console/../console/../application.conf");
     for (String path : paths) {
       String response = raw("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
       String status = response.lines().findFirst().orElse("");
@@ -94,6 +101,10 @@ class ConsoleRoutesTest {
       assertEquals("HTTP/1.1 200 OK", response.lines().findFirst().orElse(""), path);
       assertTrue(response.contains("<title>Lifeguard console</title>"), path);
     }
+    // "/console/.." is "/" after dot-segment removal: the root's redirect back to the console.
+    String up = raw("GET /console/.. HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    assertEquals("HTTP/1.1 302 Found", up.lines().findFirst().orElse(""), up);
+    assertTrue(up.contains("Location: /console/"), up);
     // A raw backslash is not a legal request-target: the HTTP parser refuses it before any route.
     String backslash = raw("GET /console/..\\application.conf HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
     assertEquals("HTTP/1.1 400 Bad Request", backslash.lines().findFirst().orElse(""), backslash);

@@ -78,7 +78,10 @@ class GuardrailApiTest {
       String quiet = "quiet-" + UUID.randomUUID().toString().substring(0, 8);
       String surge = "surge-" + UUID.randomUUID().toString().substring(0, 8);
       String hourBefore = json(read("?cohort=" + quiet)).get("hour").asText();
-      assertEquals(202, post(node, "/v1/fallback/sessions", SERVICE, "{\"cohort_id\":\"" + quiet + "\",\"count\":100}").statusCode());
+      HttpResponse<String> reported = post(node, "/v1/fallback/sessions", SERVICE, "{\"cohort_id\":\"" + quiet + "\",\"count\":100}");
+      assertEquals(202, reported.statusCode(), reported.body());
+      String reportedHour = json(reported).get("hour").asText();
+      assertEquals("fallback:cohort:" + quiet + ":" + reportedHour, json(reported).get("bucket").asText());
       for (int i = 0; i < 3; i++) assertEquals("ok", issue(quiet));
       assertEquals("ok", issue(surge), "1 / max(0, 10) = 0.1 is not above 0.1");
       assertEquals("soft_breach", issue(surge), "2 / 10 = 0.2 is above 0.1");
@@ -88,6 +91,7 @@ class GuardrailApiTest {
       JsonNode body = json(response);
       if (!body.get("hour").asText().equals(hourBefore) && attempt < 2) continue;
       assertEquals(hourBefore, body.get("hour").asText());
+      assertEquals(hourBefore, reportedHour, "the sessions answer and the admin API name the hour alike");
       assertTrue(body.get("hour_start").asText().endsWith(":00:00Z"), body.toString());
       assertEquals(0.1, body.get("threshold").asDouble());
       assertEquals(10, body.get("min_sessions").asLong());

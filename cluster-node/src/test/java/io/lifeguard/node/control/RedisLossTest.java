@@ -57,11 +57,11 @@ class RedisLossTest {
       assertFalse(json(paused).get("propagated").asBoolean());
       assertTrue(json(get(node, "/healthz", null)).get("fallback_paused").asBoolean());
       assertEquals(403, post(node, "/v1/fallback/token", SERVICE, tokenBody("s-2", "c", "host", true, null)).statusCode());
-      assertTrue(json(get(node, "/v1/admin/fallback", ADMIN)).get("pending_propagation").asBoolean());
+      assertFalse(json(get(node, "/v1/admin/fallback", ADMIN)).get("propagated").asBoolean(), "GET names it as pause did");
 
       redisServer.startProcess();
       awaitTrue("pending pause written to Redis", Duration.ofSeconds(20),
-          () -> !json(get(node, "/v1/admin/fallback", ADMIN)).get("pending_propagation").asBoolean());
+          () -> json(get(node, "/v1/admin/fallback", ADMIN)).get("propagated").asBoolean());
       RedisClient client = RedisClient.create(redisServer.url());
       try (var connection = client.connect()) {
         String stored = connection.sync().get("fallback:paused");

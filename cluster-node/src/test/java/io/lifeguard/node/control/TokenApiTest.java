@@ -14,6 +14,7 @@ import com.nimbusds.jose.jwk.OctetKeyPair;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lifeguard.control.testing.RedisServerProcess;
+import io.lifeguard.node.http.Json;
 import io.lifeguard.node.testing.TestNode;
 import io.lifeguard.protocol.FeatureBits;
 import io.lifeguard.protocol.Role;
@@ -29,6 +30,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
@@ -176,6 +178,16 @@ class TokenApiTest {
     assertError(post(a, path, SERVICE, tokenBody("has space", "c", "host", true, null)), 400, "invalid_session");
     assertError(post(a, path, SERVICE, tokenBody("x".repeat(129), "c", "host", true, null)), 400, "invalid_session");
     assertError(post(a, path, SERVICE, tokenBody("", "c", "host", true, null)), 400, "invalid_session");
+    // Both bad: bad_request is checked first (docs/control-plane.md, "Errors, in the order they are checked").
+    assertError(post(a, path, SERVICE, tokenBody("has space", "bad cohort", "host", true, null)), 400, "bad_request");
+    assertError(post(a, path, SERVICE, tokenBody("has space", "c", "admin", true, null)), 400, "bad_request");
+    // entitlement_proof's type and length are checked even when entitlement is not required; its content is not.
+    assertError(post(a, path, SERVICE, tokenBody(session(), "c", "host", true, null)
+        .replace("}", ",\"entitlement_proof\":42}")), 400, "bad_request");
+    assertError(post(a, path, SERVICE, tokenBody(session(), "c", "host", true, null)
+        .replace("}", ",\"entitlement_proof\":\"" + "x".repeat(8193) + "\"}")), 400, "bad_request");
+    assertEquals(200, post(a, path, SERVICE, tokenBody(session(), "c", "host", true, null)
+        .replace("}", ",\"entitlement_proof\":\"not-a-jwt\"}")).statusCode());
 
     String padding = "p".repeat(17 * 1024);
     assertError(post(a, path, SERVICE, "{\"pad\":\"" + padding + "\"}"), 413, "payload_too_large");
@@ -224,6 +236,15 @@ class TokenApiTest {
       assertTrue(status.get("paused").asBoolean());
       assertEquals("runaway activations in cohort x", status.get("reason").asText());
       assertEquals("ok", status.get("redis").asText());
+      // docs/control-plane.md, "Kill switch": GET and pause answer the same fields, the same names.
+      List<String> documented = List.of("paused", "by", "reason", "since", "decided_on", "origin", "redis", "propagated");
+      assertEquals(documented, fieldNames(status));
+      assertEquals(documented, fieldNames(state));
+      assertEquals("redis", status.get("origin").asText());
+      assertTrue(status.get("propagated").asBoolean());
+      JsonNode stored = Json.MAPPER.readTree(redis.sync().get("fallback:paused"));
+      assertEquals(List.of("paused", "by", "reason", "at", "node"), fieldNames(stored));
+      assertEquals(java.time.Instant.parse(status.get("since").asText()).toEpochMilli(), stored.get("at").asLong(), "at is epoch ms");
       assertTrue(get(b, "/metrics", null).body().contains("lifeguard_token_requests_total{guardrail=\"ok\",outcome=\"paused\"}"));
       assertTrue(get(b, "/metrics", null).body().contains("lifeguard_fallback_paused 1.0"));
     } finally {
@@ -231,5 +252,11 @@ class TokenApiTest {
     }
     awaitTrue("node a resumed", Duration.ofSeconds(1), () -> !json(get(a, "/healthz", null)).get("fallback_paused").asBoolean());
     assertEquals(200, post(a, "/v1/fallback/token", SERVICE, tokenBody(session(), "c", "host", true, null)).statusCode());
+  }
+
+  private static List<String> fieldNames(JsonNode node) {
+    List<String> names = new java.util.ArrayList<>();
+    node.fieldNames().forEachRemaining(names::add);
+    return names;
   }
 }

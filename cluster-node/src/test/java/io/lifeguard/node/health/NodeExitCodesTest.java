@@ -53,6 +53,11 @@ class NodeExitCodesTest {
   }
 
   @Test
+  void aTakenEdgePortExits5NamingTheSetting() throws Exception {
+    assertBindFailure("LIFEGUARD_EDGE_PORT", "lifeguard.edge");
+  }
+
+  @Test
   void aTakenManagementPortExits5NamingTheSetting() throws Exception {
     assertBindFailure("LIFEGUARD_MANAGEMENT_PORT", "pekko.management.http");
   }

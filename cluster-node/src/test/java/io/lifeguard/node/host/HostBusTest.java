@@ -154,8 +154,10 @@ class HostBusTest {
       assertEquals("unknown_type", host.expect("error").get("code").asText());
       host.sendBinary(new byte[] {1, 2, 3});
       assertEquals("binary_not_supported", host.expect("error").get("code").asText());
-      host.send("{\"type\":\"publish\",\"namespace\":\"host\",\"topic\":\"status\",\"payload\":\"" + "x".repeat(70_000) + "\"}");
-      assertEquals("frame_too_large", host.expect("error").get("code").asText());
+      host.send("{\"type\":\"publish\",\"id\":\"big-1\",\"namespace\":\"host\",\"topic\":\"status\",\"payload\":\"" + "x".repeat(70_000) + "\"}");
+      JsonNode tooLarge = host.expect("error");
+      assertEquals("frame_too_large", tooLarge.get("code").asText());
+      assertEquals("big-1", tooLarge.get("id").asText(), "the refused frame's id is echoed: " + tooLarge);
       host.send("{\"type\":\"publish\",\"id\":\"p\",\"namespace\":\"host\",\"topic\":\"status\",\"payload\":1}");
       assertEquals("p", host.expect("published").get("id").asText(), "the socket still works after refusals");
     }

@@ -1,9 +1,13 @@
 package io.lifeguard.node.logging;
 
+import ch.qos.logback.classic.AsyncAppender;
 import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.joran.JoranConfigurator;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
+import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.encoder.Encoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -13,20 +17,35 @@ import java.util.function.Predicate;
 import org.slf4j.LoggerFactory;
 
 /**
- * Captures every log event of the test JVM through {@link JsonLineEncoder}, the production JSON
- * encoder, so a test sees exactly the lines a node writes with {@code LOG_FORMAT=json}.
+ * Captures every log event of the test JVM through the production JSON encoder (the one
+ * logback.xml configures for {@code LOG_FORMAT=json}), so a test sees exactly the lines a node
+ * writes.
  */
 final class CapturedLog extends AppenderBase<ILoggingEvent> implements AutoCloseable {
-  private final JsonLineEncoder encoder = new JsonLineEncoder();
+  private final Encoder<ILoggingEvent> encoder = productionJsonEncoder();
   private final ConcurrentLinkedQueue<String> lines = new ConcurrentLinkedQueue<>();
   private final Logger root;
 
   private CapturedLog(LoggerContext context) {
     setContext(context);
     setName("captured-json");
-    encoder.setContext(context);
-    encoder.start();
     root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+  }
+
+  /** The JSON encoder of logback.xml, configured in a context of its own (started). */
+  @SuppressWarnings("unchecked")
+  static Encoder<ILoggingEvent> productionJsonEncoder() {
+    try {
+      LoggerContext context = new LoggerContext();
+      context.putProperty("LOG_FORMAT", "json");
+      JoranConfigurator configurator = new JoranConfigurator();
+      configurator.setContext(context);
+      configurator.doConfigure(CapturedLog.class.getResource("/logback.xml"));
+      AsyncAppender async = (AsyncAppender) context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).getAppender("ASYNC");
+      return ((ConsoleAppender<ILoggingEvent>) async.getAppender("json")).getEncoder();
+    } catch (ch.qos.logback.core.joran.spi.JoranException e) {
+      throw new IllegalStateException("logback.xml does not load", e);
+    }
   }
 
   static CapturedLog attach() {

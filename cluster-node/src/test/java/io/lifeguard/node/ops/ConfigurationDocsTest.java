@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
 /** docs/configuration.md names every configuration key and every environment variable. */
 class ConfigurationDocsTest {
   private static final List<String> FILES = List.of("application.conf", "lifeguard-cluster.conf",
-      "lifeguard-http.conf", "lifeguard-persistence.conf", "lifeguard-serialization.conf");
+      "lifeguard-http.conf", "lifeguard-persistence.conf", "lifeguard-serialization.conf",
+      "lifeguard-kubernetes.conf", "logback.xml");
 
   @Test
   void everyLifeguardKeyIsDocumented() {
@@ -38,7 +39,8 @@ class ConfigurationDocsTest {
     Set<String> variables = new TreeSet<>();
     for (String file : FILES) {
       try (InputStream in = getClass().getClassLoader().getResourceAsStream(file)) {
-        Matcher m = Pattern.compile("\\$\\{\\?([A-Z0-9_]+)}").matcher(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        // HOCON's ${?VAR}, and logback's ${VAR:-default} in logback.xml.
+        Matcher m = Pattern.compile("\\$\\{\\??([A-Z][A-Z0-9_]+)(?:}|:-)").matcher(new String(in.readAllBytes(), StandardCharsets.UTF_8));
         while (m.find()) variables.add(m.group(1));
       }
     }

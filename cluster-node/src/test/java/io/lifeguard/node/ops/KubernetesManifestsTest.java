@@ -92,7 +92,17 @@ class KubernetesManifestsTest {
         .get("LIFEGUARD_SHUTDOWN_DEADLINE").asText().toUpperCase());
     long preStop = Long.parseLong(container.get("lifecycle").get("preStop").get("exec").get("command").get(1).asText());
     long grace = spec.get("terminationGracePeriodSeconds").asLong();
-    assertEquals(deadline.toSeconds() + preStop, grace, "grace period = preStop pause + node shutdown deadline");
+    assertTrue(grace >= deadline.toSeconds() + preStop + 10,
+        "grace period " + grace + " s covers the preStop pause (" + preStop + " s) and the node's shutdown deadline ("
+            + deadline.toSeconds() + " s) with at least 10 s to spare");
+    // Memory: what the heap leaves of the limit must hold metaspace, code cache, stacks and direct buffers.
+    java.util.regex.Matcher percent = java.util.regex.Pattern.compile("-XX:MaxRAMPercentage=(\\d+)").matcher(container.toString());
+    assertTrue(percent.find(), container.toString());
+    String limit = container.get("resources").get("limits").get("memory").asText();
+    assertTrue(limit.endsWith("Gi") || limit.endsWith("Mi"), limit);
+    long limitMiB = Long.parseLong(limit.substring(0, limit.length() - 2)) * (limit.endsWith("Gi") ? 1024 : 1);
+    long offHeapMiB = limitMiB * (100 - Long.parseLong(percent.group(1))) / 100;
+    assertTrue(offHeapMiB >= 384, "off-heap room " + offHeapMiB + " MiB of a " + limit + " limit");
   }
 
   @Test

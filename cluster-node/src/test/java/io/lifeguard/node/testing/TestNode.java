@@ -91,7 +91,9 @@ public final class TestNode implements AutoCloseable {
         HttpResponse<String> response = HTTP.send(
             HttpRequest.newBuilder(uri("/ready")).timeout(Duration.ofSeconds(2)).build(),
             HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() == 200) return this;
+        // Ready no longer waits for Redis (a node without it still serves the relay): tests that
+        // use Redis wait until the node reached it, or knows it has none.
+        if (response.statusCode() == 200 && redisSettled()) return this;
         last = response.statusCode() + " " + response.body();
       } catch (java.io.IOException e) {
         last = e.toString();
@@ -103,6 +105,13 @@ public final class TestNode implements AutoCloseable {
       LockSupportPause.pause(Duration.ofMillis(100));
     }
     throw new AssertionError("node on port " + httpPort + " not ready after " + timeout + ": " + last);
+  }
+
+  private boolean redisSettled() throws java.io.IOException, InterruptedException {
+    HttpResponse<String> health = HTTP.send(HttpRequest.newBuilder(uri("/healthz")).timeout(Duration.ofSeconds(2)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    var redis = io.lifeguard.node.http.Json.MAPPER.readTree(health.body()).path("dependencies").path("redis").asText();
+    return redis.isEmpty() || redis.equals("ok") || redis.equals("disabled");
   }
 
   public TestNode awaitReady() {

@@ -50,8 +50,13 @@ public final class Guardrail {
     }
   }
 
-  /** Counts in one bucket after an update. */
-  public record Counts(String bucket, long sessions, long activations) {}
+  /**
+   * Counts in one bucket after an update.
+   *
+   * @param bucket the Redis key
+   * @param hour the bucket's UTC hour, {@code yyyy-MM-dd-HH} (what {@code GET /v1/admin/guardrails} calls {@code hour})
+   */
+  public record Counts(String bucket, String hour, long sessions, long activations) {}
 
   private final RedisLink redis;
   private final Clock clock;
@@ -109,11 +114,12 @@ public final class Guardrail {
   }
 
   Verdict judge(String cohort, Counts counts) {
-    if (!breached(ratio(counts.sessions(), counts.activations()))) return Verdict.OK;
-    log.warn("event=guardrail_soft_breach cohort={} bucket={} activations={} sessions={} ratio={} threshold={}",
-        cohort, counts.bucket(), counts.activations(), counts.sessions(),
-        counts.sessions() == 0 ? "inf" : String.format("%.4f", (double) counts.activations() / counts.sessions()),
-        settings.threshold());
+    double judged = ratio(counts.sessions(), counts.activations());
+    if (!breached(judged)) return Verdict.OK;
+    // The ratio logged is the one judged (over the session floor), as GET /v1/admin/guardrails reports it.
+    log.warn("event=guardrail_soft_breach cohort={} bucket={} activations={} sessions={} min_sessions={} ratio={} threshold={}",
+        cohort, counts.bucket(), counts.activations(), counts.sessions(), settings.minSessions(),
+        String.format(java.util.Locale.ROOT, "%.4f", judged), settings.threshold());
     return Verdict.SOFT_BREACH;
   }
 
@@ -123,14 +129,15 @@ public final class Guardrail {
       redis.observed(false, null);
       return CompletableFuture.failedFuture(new IllegalStateException("Redis not connected"));
     }
-    String key = bucket(cohort);
+    String hour = hour();
+    String key = "fallback:cohort:" + cohort + ":" + hour;
     return commands.get()
         .<List<Object>>eval(SCRIPT, ScriptOutputType.MULTI, new String[] {key},
             field, Long.toString(count), Long.toString(BUCKET_TTL_SECONDS))
         .toCompletableFuture()
         .orTimeout(settings.timeout().toMillis(), TimeUnit.MILLISECONDS)
         .whenComplete((result, failure) -> redis.observed(failure == null, failure))
-        .thenApply(result -> new Counts(key, number(result.get(0)), number(result.get(1))));
+        .thenApply(result -> new Counts(key, hour, number(result.get(0)), number(result.get(1))));
   }
 
   private static long number(Object value) {

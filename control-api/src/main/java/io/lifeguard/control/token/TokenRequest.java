@@ -5,7 +5,8 @@ import java.util.regex.Pattern;
 
 /**
  * A validated {@code POST /v1/fallback/token} body. The HTTP edge checks JSON types; {@link
- * #validate} checks the values and names the first bad field.
+ * #validate} checks the values and names the first bad field, in the documented order: cohort,
+ * client version and role ({@code bad_request}) before the session id ({@code invalid_session}).
  *
  * @param entitlementProof JWT from the identity provider, or null
  */
@@ -34,9 +35,7 @@ public record TokenRequest(
   /** Builds a request from raw field values, throwing {@link Invalid} for the first bad one. */
   public static TokenRequest validate(
       String sessionId, String cohortId, String clientVersion, String role, String entitlementProof, boolean telemetryOptIn) {
-    if (!SESSION_ID.matcher(sessionId).matches()) {
-      throw new Invalid("invalid_session", "session_id must match [A-Za-z0-9._:-]{1,128}");
-    }
+    // docs/control-plane.md's order: every bad_request cause before invalid_session.
     if (!COHORT_ID.matcher(cohortId).matches()) {
       throw new Invalid("bad_request", "cohort_id must match [A-Za-z0-9._:-]{1,64}");
     }
@@ -47,7 +46,10 @@ public record TokenRequest(
     try {
       parsed = Role.fromWire(role);
     } catch (RuntimeException e) {
-      throw new Invalid("bad_request", "unknown role; expected host, participant, controller or viewer");
+      throw new Invalid("bad_request", "unknown role; expected host, participant, controller, manager or viewer");
+    }
+    if (!SESSION_ID.matcher(sessionId).matches()) {
+      throw new Invalid("invalid_session", "session_id must match [A-Za-z0-9._:-]{1,128}");
     }
     return new TokenRequest(sessionId, cohortId, clientVersion, parsed, entitlementProof, telemetryOptIn);
   }

@@ -91,4 +91,33 @@ class GuardrailTest {
     Guardrail guardrail = new Guardrail(down, clock, new ControlSettings.Guardrail(0.005, 200, Duration.ofSeconds(1)));
     assertEquals(Guardrail.Verdict.UNKNOWN, await(guardrail.recordActivation("c")));
   }
+
+  @Test
+  void theBreachWarningLogsTheJudgedRatioOverTheFloor() throws Exception {
+    String cohort = "c-" + UUID.randomUUID();
+    Guardrail guardrail = guardrail(0.005, 200);
+    ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(Guardrail.class);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> captured = new ch.qos.logback.core.read.ListAppender<>();
+    captured.start();
+    logger.addAppender(captured);
+    try {
+      // No session ever reported: 2 / max(0, 200) = 1 %, a breach judged over the floor, not "inf".
+      assertEquals(Guardrail.Verdict.OK, await(guardrail.recordActivation(cohort)));
+      assertEquals(Guardrail.Verdict.SOFT_BREACH, await(guardrail.recordActivation(cohort)));
+    } finally {
+      logger.detachAppender(captured);
+    }
+    String line = captured.list.stream().map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+        .filter(m -> m.contains("cohort=" + cohort)).findFirst().orElseThrow();
+    assertTrue(line.contains("activations=2 sessions=0 min_sessions=200 ratio=0.0100 threshold=0.005"), line);
+    assertTrue(line.contains("bucket=fallback:cohort:" + cohort + ":2026-11-22-13"), line);
+  }
+
+  @Test
+  void countsNameTheHourAsTheAdminApiDoes() throws Exception {
+    String cohort = "c-" + UUID.randomUUID();
+    Guardrail.Counts counts = await(guardrail(0.005, 200).recordSessions(cohort, 3));
+    assertEquals("2026-11-22-13", counts.hour());
+    assertEquals("fallback:cohort:" + cohort + ":2026-11-22-13", counts.bucket());
+  }
 }

@@ -30,6 +30,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class ClientConnection implements WebSocket.Listener {
   private static final int MISSED_HEARTBEATS_FOR_DEAD = 3;
+  private static final long[] REPLY_REPEATS_MILLIS = {500, 2000};
 
   private final LifeguardClient client;
   private final LifeguardClient.Settings settings;
@@ -275,7 +276,7 @@ final class ClientConnection implements WebSocket.Listener {
         synchronized (this) {
           learned = keyring.onAnnounce(announce);
           if (learned && announce.replyRequested()) {
-            enqueue(FrameCodec.encode(ownKeys.announce(false).toFrame()));
+            replyAnnounce();
           }
         }
         if (learned) {
@@ -292,6 +293,25 @@ final class ClientConnection implements WebSocket.Listener {
     } catch (ProtocolException e) {
       // Another peer's bad frame must not cost us our connection.
       settings.listener().onPeerFrameRejected(e);
+    }
+  }
+
+  /**
+   * Answers a new peer's announce, and again after 0.5 s and 2 s: the peer's frame reached us
+   * directly, while the node's push adding the peer to our connection's targets travels another
+   * path, so a single answer can be lost. Receivers ignore an announce they already know.
+   */
+  private void replyAnnounce() {
+    byte[] reply = FrameCodec.encode(ownKeys.announce(false).toFrame());
+    enqueue(reply);
+    for (long delay : REPLY_REPEATS_MILLIS) {
+      SharedScheduler.get().schedule(() -> {
+        synchronized (this) {
+          if (!ended) {
+            enqueue(reply);
+          }
+        }
+      }, delay, TimeUnit.MILLISECONDS);
     }
   }
 
