@@ -204,7 +204,7 @@ class ConsoleBrowserTest {
         + "document.getElementById('banner').textContent.startsWith('Node unreachable')", "the unreachable message", Duration.ofSeconds(20));
     Map<String, Object> again = new HashMap<>(two);
     again.put("lifeguard.node-name", "beach-c");
-    TestNode third = track(TestNode.start(again).awaitReady());
+    TestNode third = track(TestNode.start(again).awaitReadyWithoutRedis());
     browser.awaitTrue("document.getElementById('conn-status').dataset.state === 'live' && document.getElementById('banner').hidden"
         + " && document.getElementById('members').textContent.includes('beach-c')", "the page recovers", Duration.ofSeconds(30));
     assertTrue(browser.text("#where").contains("beach-c"), browser.text("#where"));
