@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.cluster.typed.Cluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -49,11 +48,7 @@ class TwoNodeAssignmentTest {
     Map<String, Object> joining = new HashMap<>(shared);
     joining.put("lifeguard.cluster.seed-nodes", "127.0.0.1:" + first.clusterPort());
     second = TestNode.start(joining).awaitReady();
-    Instant deadline = Instant.now().plusSeconds(30);
-    while (Cluster.get(first.system()).state().getMembers().spliterator().estimateSize() < 2) {
-      if (Instant.now().isAfter(deadline)) throw new AssertionError("second node did not join");
-      java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
-    }
+    first.awaitMembers(2);
   }
 
   @AfterAll

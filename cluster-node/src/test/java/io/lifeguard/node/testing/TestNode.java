@@ -127,6 +127,16 @@ public final class TestNode implements AutoCloseable {
     return awaitReady(Duration.ofSeconds(30));
   }
 
+  /** Waits until this node sees {@code members} cluster members, or fails after 30 s. */
+  public TestNode awaitMembers(int members) {
+    Instant deadline = Instant.now().plusSeconds(30);
+    while (org.apache.pekko.cluster.typed.Cluster.get(system).state().getMembers().spliterator().estimateSize() < members) {
+      if (Instant.now().isAfter(deadline)) throw new AssertionError("fewer than " + members + " members after 30 s");
+      LockSupportPause.pause(Duration.ofMillis(100));
+    }
+    return this;
+  }
+
   public ActorSystem<Void> system() {
     return system;
   }
