@@ -14,7 +14,6 @@ import io.lifeguard.sharding.testing.TestPostgres;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -46,9 +45,7 @@ class HostBusAcrossNodesTest {
         "lifeguard.jdbc.user", TestPostgres.USER,
         "lifeguard.tokens.signing-jwk", key.toJSONString());
     first = TestNode.start(shared).awaitReady();
-    Map<String, Object> joining = new HashMap<>(shared);
-    joining.put("lifeguard.cluster.seed-nodes", "127.0.0.1:" + first.clusterPort());
-    second = TestNode.start(joining).awaitReady();
+    second = TestNode.startJoining(first, shared).awaitReady();
     first.awaitMembers(2);
   }
 

@@ -13,7 +13,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -45,9 +44,7 @@ class TwoNodeAssignmentTest {
         "lifeguard.jdbc.user", "postgres",
         "lifeguard.manager.capacity", CAPACITY);
     first = TestNode.start(shared).awaitReady();
-    Map<String, Object> joining = new HashMap<>(shared);
-    joining.put("lifeguard.cluster.seed-nodes", "127.0.0.1:" + first.clusterPort());
-    second = TestNode.start(joining).awaitReady();
+    second = TestNode.startJoining(first, shared).awaitReady();
     first.awaitMembers(2);
   }
 

@@ -74,6 +74,13 @@ public final class TestNode implements AutoCloseable {
     }
   }
 
+  /** Starts a node with {@code config} that joins {@code seed}'s cluster. */
+  public static TestNode startJoining(TestNode seed, Map<String, ?> config) {
+    Map<String, Object> joining = new HashMap<>(config);
+    joining.put("lifeguard.cluster.seed-nodes", "127.0.0.1:" + seed.clusterPort());
+    return start(joining);
+  }
+
   public static TestNode start() {
     return start(Map.of());
   }

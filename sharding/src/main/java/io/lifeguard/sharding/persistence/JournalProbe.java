@@ -29,16 +29,22 @@ public final class JournalProbe extends EventSourcedBehavior<JournalProbe.Comman
   public enum State { EMPTY }
 
   public static Behavior<Command> create(CompletableFuture<Boolean> result) {
+    return create(PERSISTENCE_ID, result);
+  }
+
+  /** A probe recovering {@code persistenceId}, which nothing may write. */
+  static Behavior<Command> create(String persistenceId, CompletableFuture<Boolean> result) {
     // A failed recovery stops the probe by throwing; the caller logs state changes, so no stack trace here.
-    return Behaviors.supervise(Behaviors.<Command>setup(context -> new JournalProbe(context.getSelf(), result)))
+    return Behaviors.supervise(Behaviors.<Command>setup(context -> new JournalProbe(persistenceId, context.getSelf(), result)))
         .onFailure(org.apache.pekko.actor.typed.SupervisorStrategy.stop().withLoggingEnabled(false));
   }
 
   private final org.apache.pekko.actor.typed.ActorRef<Command> self;
   private final CompletableFuture<Boolean> result;
 
-  private JournalProbe(org.apache.pekko.actor.typed.ActorRef<Command> self, CompletableFuture<Boolean> result) {
-    super(PersistenceId.ofUniqueId(PERSISTENCE_ID));
+  private JournalProbe(String persistenceId, org.apache.pekko.actor.typed.ActorRef<Command> self,
+      CompletableFuture<Boolean> result) {
+    super(PersistenceId.ofUniqueId(persistenceId));
     this.self = self;
     this.result = result;
   }

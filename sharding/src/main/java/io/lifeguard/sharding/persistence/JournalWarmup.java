@@ -1,75 +1,41 @@
 package io.lifeguard.sharding.persistence;
 
+import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.persistence.typed.PersistenceId;
-import org.apache.pekko.persistence.typed.RecoveryCompleted;
-import org.apache.pekko.persistence.typed.RecoveryFailed;
-import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
-import org.apache.pekko.persistence.typed.javadsl.EventHandler;
-import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
-import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Recovers, once, a persistence id that nothing ever writes, then stops. Journal and snapshot
- * plugins, their connection pool and their queries start lazily with the first recovery on a node;
- * measured on a survivor of a crash, that first recovery took about a second, all of it on the
- * failover's critical path. A node that will run host entities starts this as soon as the journal's
- * tables exist, so the host entities it takes over recover on a warm journal. It only reads.
+ * Recovers, once, a persistence id that nothing ever writes, then stops: a {@link JournalProbe}
+ * whose outcome is only logged. Journal and snapshot plugins, their connection pool and their
+ * queries start lazily with the first recovery on a node; measured on a survivor of a crash, that
+ * first recovery took about a second, all of it on the failover's critical path. A node that will
+ * run host entities starts this as soon as the journal's tables exist, so the host entities it takes
+ * over recover on a warm journal. It only reads.
  */
-public final class JournalWarmup extends EventSourcedBehavior<JournalWarmup.Command, JournalWarmup.Event, JournalWarmup.State> {
+public final class JournalWarmup {
   /** The id recovered; no entity type uses it, so it stays empty. */
   public static final String PERSISTENCE_ID = "lifeguard-journal-warmup";
 
-  /** The only command: sent to itself once recovery has completed. */
-  public enum Command { STOP }
+  private static final Logger log = LoggerFactory.getLogger(JournalWarmup.class);
 
-  /** Never persisted. */
-  public enum Event {}
+  private JournalWarmup() {}
 
-  public enum State { EMPTY }
-
-  public static Behavior<Command> create() {
-    return Behaviors.setup(JournalWarmup::new);
-  }
-
-  private final ActorContext<Command> context;
-  private final long startedAt = System.nanoTime();
-
-  private JournalWarmup(ActorContext<Command> context) {
-    super(PersistenceId.ofUniqueId(PERSISTENCE_ID));
-    this.context = context;
-  }
-
-  @Override
-  public State emptyState() {
-    return State.EMPTY;
-  }
-
-  @Override
-  public CommandHandler<Command, Event, State> commandHandler() {
-    return newCommandHandlerBuilder().forAnyState()
-        .onCommand(Command.class, (state, command) -> Effect().stop())
-        .build();
-  }
-
-  @Override
-  public EventHandler<State, Event> eventHandler() {
-    return newEventHandlerBuilder().forAnyState().onAnyEvent((state, event) -> state);
-  }
-
-  @Override
-  public SignalHandler<State> signalHandler() {
-    return newSignalHandlerBuilder()
-        .onSignal(RecoveryCompleted.instance(), state -> {
-          context.getLog().info("journal warmed up: first recovery on this node took {} ms",
+  public static Behavior<JournalProbe.Command> create() {
+    return Behaviors.setup(unused -> {
+      long startedAt = System.nanoTime();
+      CompletableFuture<Boolean> recovered = new CompletableFuture<>();
+      recovered.thenAccept(ok -> {
+        if (ok) {
+          log.info("journal warmed up: first recovery on this node took {} ms",
               (System.nanoTime() - startedAt) / 1_000_000);
-          context.getSelf().tell(Command.STOP);
-        })
-        .onSignal(RecoveryFailed.class, (state, failed) ->
-            // Not fatal: the first host entity recovering here pays the start-up instead.
-            context.getLog().warn("journal warm-up failed: {}", failed.getFailure().toString()))
-        .build();
+        } else {
+          // Not fatal: the first host entity recovering here pays the start-up instead.
+          log.warn("journal warm-up failed; the first host entity recovering here pays the start-up");
+        }
+      });
+      return JournalProbe.create(PERSISTENCE_ID, recovered);
+    });
   }
 }

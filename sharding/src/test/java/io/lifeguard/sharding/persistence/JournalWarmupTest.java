@@ -37,7 +37,7 @@ class JournalWarmupTest {
   @Test
   void recoversThroughTheJournalThenStopsWithoutWriting() throws Exception {
     TestProbe<Object> watcher = kit.createTestProbe();
-    ActorRef<JournalWarmup.Command> warmup = LoggingTestKit.info("journal warmed up")
+    ActorRef<JournalProbe.Command> warmup = LoggingTestKit.info("journal warmed up")
         .expect(kit.system(), () -> kit.spawn(JournalWarmup.create(), "journal-warmup"));
     watcher.expectTerminated(warmup, Duration.ofSeconds(10));
     try (Connection c = DriverManager.getConnection(TestPostgres.URL, TestPostgres.USER, "");
