@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Profiles the node a running load-tests/run.sh scenario started, for a window of the run.
 #
-#   load-tests/profile-node.sh OUT.collapsed SECONDS [--delay S] [--after-connections N]
+#   load-tests/profile-node.sh OUT.collapsed SECONDS [--delay S] [--after-connections N] [--event cpu|alloc]
 #
 # Start it, then the scenario (from the repository root, as run.sh does). It waits for the node that
 # a lifeguard-load.jar process started from this directory, waits until the node answers, then for N
 # relay connections (--after-connections) and S more seconds (--delay), and attaches async-profiler
 # (tools.profiler:async-profiler from Maven Central, CPU samples every 1 ms of CPU, Java and native
 # frames, per thread) for SECONDS. OUT is in collapsed-stack form; profile-categories.py sums it up.
+# --event alloc samples allocations instead (counts are bytes sampled, not CPU milliseconds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,11 +17,12 @@ if [ $# -lt 2 ]; then
   exit 2
 fi
 out=$(realpath -m "$1"); seconds=$2; shift 2
-delay=0; after=0
+delay=0; after=0; event=cpu
 while [ $# -gt 0 ]; do
   case $1 in
     --delay) delay=$2; shift 2 ;;
     --after-connections) after=$2; shift 2 ;;
+    --event) event=$2; shift 2 ;;
     *) echo "unknown flag $1" >&2; exit 2 ;;
   esac
 done
@@ -73,6 +75,6 @@ done
 sleep "$delay"
 echo "profiling node $pid for ${seconds}s from $(date -u +%T) ($(connections) connections)"
 java "$work/AttachAgent.java" "$pid" "$(realpath "$lib")" \
-  "start,event=cpu,interval=1ms,threads,collapsed,timeout=$seconds,file=$out"
+  "start,event=$event,$([ "$event" = cpu ] && echo interval=1ms || echo total),threads,collapsed,timeout=$seconds,file=$out"
 sleep $((seconds + 2))
 echo "wrote $out ($(connections) connections at the end)"

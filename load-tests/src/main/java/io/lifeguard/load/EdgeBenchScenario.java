@@ -18,15 +18,21 @@ import java.util.concurrent.locks.LockSupport;
  * Issue 13's edge benchmark: Lifeguard's Netty edge against a reference peer (nginx + nchan)
  * started in the same run, with the lean {@link EdgeClients} generator for both. Per server: a
  * small warm-up, then N idle connections opened {@code --open-concurrency} at a time and held
- * (failed opens, resident memory per connection, CPU while holding with heartbeats on), then —
- * warmed up by those N opens — {@code --handshakes} handshakes at {@code --handshake-concurrency}
- * (server CPU per handshake from {@code /proc/<pid>/stat}, handshakes/s). Lifeguard runs once per JVM flag set
+ * (failed opens, resident memory per connection, CPU while holding with heartbeats on), then
+ * {@code --handshake-warmup} unmeasured handshakes and {@code --handshakes} measured ones at
+ * {@code --handshake-concurrency} (server CPU per handshake from {@code /proc/<pid>/stat} in the
+ * steady state, handshakes/s). The small warm-up's handshakes, the first of a fresh server, also
+ * give a cold CPU figure per handshake. Lifeguard runs once per JVM flag set
  * ({@code --node-flag-sets "none;-XX:+UseSerialGC -Xmx512m;..."}); ratios are Lifeguard over the
  * reference. Prints a table and one JSON line; figures only, no verdict on exit code.
  */
 final class EdgeBenchScenario {
   static final String DEFAULT_FLAG_SETS =
       "none;-XX:+UseSerialGC -Xms64m -Xmx512m;-XX:+UseSerialGC -Xmn16m -Xmx512m;-XX:+UseG1GC -Xmx1g";
+  /** Measured: beyond this many handshakes the per-handshake figure stopped falling (docs/perf/handshake.md). */
+  static final int DEFAULT_HANDSHAKE_WARMUP = 20_000;
+  /** The handshake warm-up opens this many at a time, so it never holds more descriptors than the measured phase. */
+  private static final int WARMUP_BATCH = 5_000;
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private EdgeBenchScenario() {}
@@ -52,6 +58,9 @@ final class EdgeBenchScenario {
     // Small on purpose: memory a server touched for the warm-up's connections is reused by the idle
     // phase's, which would hide it from the RSS delta. The idle phase's opens warm the handshakes up.
     int warmup = f.integer("warmup", 200);
+    // Handshakes right before the measured phase, so it reports what a long-lived node pays (JIT
+    // done) rather than the compiler's work; the first --warmup handshakes give the cold figure.
+    int handshakeWarmup = f.integer("handshake-warmup", DEFAULT_HANDSHAKE_WARMUP);
     Duration hold = f.duration("hold", Duration.ofSeconds(30));
     Duration timeout = f.duration("connect-timeout", Duration.ofSeconds(10));
     int clientThreads = f.integer("client-threads", 1);
@@ -70,11 +79,15 @@ final class EdgeBenchScenario {
           + " need more descriptors than the limit " + fdLimit + " (ulimit -n) allows");
     }
 
-    Plan plan = new Plan(connections, openConcurrency, handshakes, handshakeConcurrency, warmup, hold, timeout, clientThreads);
+    if (handshakeWarmup < 0) throw new IllegalArgumentException("--handshake-warmup must not be negative");
+    Plan plan = new Plan(connections, openConcurrency, handshakes, handshakeConcurrency, warmup, handshakeWarmup, hold,
+        timeout, clientThreads);
     List<Map<String, Object>> rows = new ArrayList<>();
     Map<String, Object> ref = null;
     if (reference.equals("nchan")) {
-      try (NchanPeer peer = NchanPeer.start(nginx, module, backlog, 15, connections + 1024)) {
+      // Room for the largest phase: nginx refuses connections beyond worker_connections.
+      int held = Math.max(connections, Math.max(handshakes, Math.min(handshakeWarmup, WARMUP_BATCH)));
+      try (NchanPeer peer = NchanPeer.start(nginx, module, backlog, 15, held + 1024)) {
         ref = measure(h, plan, "nchan", peer.version() + ", 1 worker", nchanServer(peer));
         ref.put("server_log_tail", tail(peer.log()));
         rows.add(ref);
@@ -100,8 +113,8 @@ final class EdgeBenchScenario {
     return 0;
   }
 
-  record Plan(int connections, int openConcurrency, int handshakes, int handshakeConcurrency, int warmup, Duration hold,
-      Duration timeout, int clientThreads) {
+  record Plan(int connections, int openConcurrency, int handshakes, int handshakeConcurrency, int warmup,
+      int handshakeWarmup, Duration hold, Duration timeout, int clientThreads) {
     Map<String, Object> asMap() {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("idle_connections", connections);
@@ -109,6 +122,7 @@ final class EdgeBenchScenario {
       m.put("handshakes", handshakes);
       m.put("handshake_concurrency", handshakeConcurrency);
       m.put("warmup", warmup);
+      m.put("handshake_warmup", handshakeWarmup);
       m.put("hold_seconds", hold.toSeconds());
       m.put("connect_timeout_ms", timeout.toMillis());
       m.put("client_threads", clientThreads);
@@ -125,8 +139,15 @@ final class EdgeBenchScenario {
     String prefix = h.runId + name.charAt(0) + Long.toString(System.nanoTime() & 0xfffff, 36);
     if (p.warmup() > 0) {
       try (EdgeClients warm = new EdgeClients(p.clientThreads())) {
-        warm.openAll(server.targets(prefix + "w", p.warmup()), p.handshakeConcurrency(), p.timeout());
+        // The first handshakes of a fresh server: the cold figure (class loading, interpreter, JIT).
+        List<EdgeClients.Target> targets = server.targets(prefix + "w", p.warmup());
+        long t0 = probe.cpuTicks();
+        warm.openAll(targets, p.handshakeConcurrency(), p.timeout());
+        long ticks = probe.cpuTicks() - t0;
+        long ok = warm.ready.sum();
         row.put("warmup_failed", warm.failed.sum());
+        row.put("cold_handshakes", ok);
+        row.put("cold_cpu_us_per_handshake", round(ticks * (1e6 / ProcessProbe.TICKS_PER_SECOND) / Math.max(1, ok), 1));
         closeAndSettle(warm, probe);
       }
     }
@@ -168,7 +189,9 @@ final class EdgeBenchScenario {
       row.put("idle_outcomes", clients.outcomeCounts());
       closeAndSettle(clients, probe);
 
-      // Handshakes: server CPU per handshake and rate at bounded concurrency.
+      // Handshakes: a dedicated warm-up, then server CPU per handshake (steady state) and rate at
+      // bounded concurrency.
+      warmUpHandshakes(server, prefix, p, probe, row);
       try (EdgeClients shakers = new EdgeClients(p.clientThreads())) {
         List<EdgeClients.Target> targets = server.targets(prefix + "h", p.handshakes());
         long t0 = probe.cpuTicks();
@@ -191,6 +214,30 @@ final class EdgeBenchScenario {
     row.put("loadavg_after", ProcessProbe.loadAverage());
     System.out.println("  measured " + name + " [" + variant + "]: " + row);
     return row;
+  }
+
+  /** {@code --handshake-warmup} handshakes in batches (each held until ready, then closed); not measured. */
+  private static void warmUpHandshakes(Server server, String prefix, Plan p, ProcessProbe probe, Map<String, Object> row) {
+    long failed = 0;
+    long started = System.nanoTime();
+    List<Double> curve = new ArrayList<>();
+    for (int done = 0, batch = 0; done < p.handshakeWarmup(); batch++) {
+      int n = Math.min(WARMUP_BATCH, p.handshakeWarmup() - done);
+      try (EdgeClients warm = new EdgeClients(p.clientThreads())) {
+        List<EdgeClients.Target> targets = server.targets(prefix + "x" + batch, n);
+        long t0 = probe.cpuTicks();
+        warm.openAll(targets, p.handshakeConcurrency(), p.timeout());
+        long ticks = probe.cpuTicks() - t0;
+        failed += warm.failed.sum();
+        curve.add(round(ticks * (1e6 / ProcessProbe.TICKS_PER_SECOND) / Math.max(1, warm.ready.sum()), 1));
+        closeAndSettle(warm, probe);
+      }
+      done += n;
+    }
+    row.put("handshake_warmup_failed", failed);
+    // How the figure fell batch by batch: shows whether the warm-up was long enough.
+    row.put("handshake_warmup_cpu_us_per_batch", curve);
+    row.put("handshake_warmup_seconds", round((System.nanoTime() - started) / 1e9, 1));
   }
 
   private static Server lifeguardServer(Harness h, LocalNode node) {

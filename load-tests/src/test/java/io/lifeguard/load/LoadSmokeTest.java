@@ -56,7 +56,7 @@ class LoadSmokeTest {
     // No reference peer here (nginx is not a build dependency); the lean Netty generator must
     // complete Lifeguard's full handshake (upgrade, ClientHello with a token, ServerHello).
     Map<String, Object> result = run("edge-bench", "--reference", "none", "--connections", "40", "--handshakes", "20",
-        "--warmup", "10", "--hold", "1s", "--node-flag-sets", "-Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1");
+        "--warmup", "10", "--handshake-warmup", "10", "--hold", "1s", "--node-flag-sets", "-Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1");
     List<?> rows = (List<?>) result.get("rows");
     assertEquals(1, rows.size());
     @SuppressWarnings("unchecked")
@@ -69,6 +69,8 @@ class LoadSmokeTest {
     assertEquals(0L, number(row, "dropped_while_held"));
     assertEquals(20L, number(row, "handshakes_ok"));
     assertTrue(row.containsKey("cpu_us_per_handshake"), "server CPU per handshake read from /proc");
+    assertTrue(row.containsKey("cold_cpu_us_per_handshake"), "the fresh node's first handshakes measured too");
+    assertEquals(0L, number(row, "handshake_warmup_failed"));
     assertTrue(number(row, "rss_loaded_mib") > 0, "resident set read from /proc");
   }
 

@@ -47,6 +47,7 @@ final class RelayConnection implements SocketHandler {
   private static final CompletionStage<Done> DONE = CompletableFuture.completedFuture(Done.getInstance());
   private static final Set<Role> RELAY_ROLES = Set.of(Role.HOST, Role.PARTICIPANT);
   private static final Target[] NO_TARGETS = new Target[0];
+  private static final java.util.concurrent.Executor CALLING_THREAD = Runnable::run;
   private static final int REJOIN_ATTEMPTS = 10;
   private static final java.time.Duration REJOIN_RETRY = java.time.Duration.ofMillis(250);
   /** Short: a rejoin sent while the shard still points at the dead node is lost, not slow. */
@@ -156,9 +157,9 @@ final class RelayConnection implements SocketHandler {
     peerId = node.newPeerId();
     state = State.JOINING;
     long features = claims.featureBits() & node.supportedFeatures();
-    // An explicit executor: pekko's CompletionStages run the non-async callbacks through the JDK's
-    // default async pool, which on a machine with fewer than three cores starts a new thread per call.
-    return join().thenApplyAsync(result -> {
+    // join() completes its own CompletableFuture from the thread that got the entity's answer, so
+    // these callbacks run right there: no further task hop per handshake.
+    return join().thenApply(result -> {
       if (result instanceof SessionEntity.Rejected rejected) {
         refuse(CloseReason.fromWire(rejected.reason()).orElse(CloseReason.SESSION_CLOSED), "join rejected");
         return Done.getInstance();
@@ -186,7 +187,7 @@ final class RelayConnection implements SocketHandler {
       node.log().debug(this, "handshake", "peer joined as " + role.wireName());
       node.activated(this, claims);
       return Done.getInstance();
-    }, node.executor()).exceptionally(failure -> {
+    }).exceptionally(failure -> {
       Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
           ? failure.getCause() : failure;
       refuse(CloseReason.TRY_AGAIN_LATER, "session unavailable: " + cause);
@@ -208,6 +209,12 @@ final class RelayConnection implements SocketHandler {
 
   private void joinAttempt(long deadline, CompletableFuture<SessionEntity.JoinResult> result) {
     long left = Math.max(1, deadline - System.nanoTime());
+    // An explicit executor: pekko's CompletionStages run the non-async callbacks through the JDK's
+    // default async pool, which on a machine with fewer than three cores starts a new thread per
+    // call. The calling thread (the one completing the ask: the entity's, or remoting's when the
+    // entity is on another node) rather than a dispatcher task: what follows is a few microseconds
+    // of non-blocking work (the ServerHello, queued to the socket's event loop), and a task hop per
+    // handshake costs a thread wake-up.
     join(java.time.Duration.ofNanos(Math.min(left, REJOIN_TIMEOUT.toNanos()))).whenCompleteAsync((joined, failure) -> {
       if (failure == null) {
         result.complete(joined);
@@ -216,7 +223,7 @@ final class RelayConnection implements SocketHandler {
       } else {
         node.system().scheduler().scheduleOnce(REJOIN_RETRY, () -> joinAttempt(deadline, result), node.system().executionContext());
       }
-    }, node.executor());
+    }, CALLING_THREAD);
   }
 
   private CompletionStage<SessionEntity.JoinResult> join(java.time.Duration timeout) {

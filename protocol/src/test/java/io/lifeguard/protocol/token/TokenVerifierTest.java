@@ -114,6 +114,52 @@ class TokenVerifierTest {
   }
 
   @Test
+  void signatureOfAnotherLengthOrNonCanonicalScalarIsRejected() {
+    String[] parts = SIGNER.sign(validClaims()).split("\\.");
+    byte[] sig = new Base64URL(parts[2]).decode();
+    String signingInput = parts[0] + "." + parts[1] + ".";
+    assertEquals(Reason.BAD_SIGNATURE, reasonOf(signingInput + Base64URL.encode(java.util.Arrays.copyOf(sig, 65))));
+    assertEquals(Reason.BAD_SIGNATURE, reasonOf(signingInput + Base64URL.encode(java.util.Arrays.copyOf(sig, 63))));
+    // S + L (the group order) verifies in a lax implementation; RFC 8032 requires S < L.
+    java.math.BigInteger order = java.math.BigInteger.TWO.pow(252).add(new java.math.BigInteger("27742317777372353535851937790883648493"));
+    byte[] sLittleEndian = java.util.Arrays.copyOfRange(sig, 32, 64);
+    java.math.BigInteger s = new java.math.BigInteger(1, reverse(sLittleEndian)).add(order);
+    byte[] malleable = sig.clone();
+    byte[] sPlusL = reverse(s.toByteArray());
+    java.util.Arrays.fill(malleable, 32, 64, (byte) 0);
+    System.arraycopy(sPlusL, 0, malleable, 32, Math.min(32, sPlusL.length));
+    if (s.bitLength() <= 256) {
+      assertEquals(Reason.BAD_SIGNATURE, reasonOf(signingInput + Base64URL.encode(malleable)));
+    }
+  }
+
+  @Test
+  void keysThatAreNotValidPointsVerifyNothing() {
+    // 32 bytes that decode to no curve point, and the identity (small order): never a valid signer.
+    byte[] notAPoint = new byte[32];
+    java.util.Arrays.fill(notAPoint, (byte) 0xff);
+    notAPoint[31] = 0x7f;
+    byte[] identity = new byte[32];
+    identity[0] = 1;
+    for (byte[] x : new byte[][] {notAPoint, identity}) {
+      OctetKeyPair bogus = new OctetKeyPair.Builder(com.nimbusds.jose.jwk.Curve.Ed25519, Base64URL.encode(x))
+          .keyID("k1").build();
+      TokenVerifier verifier = new TokenVerifier(KeySet.of(bogus), Clock.fixed(NOW, ZoneOffset.UTC));
+      assertEquals(Reason.BAD_SIGNATURE,
+          assertThrows(TokenException.class, () -> verifier.verify(SIGNER.sign(validClaims()))).reason());
+    }
+    OctetKeyPair shortKey = new OctetKeyPair.Builder(com.nimbusds.jose.jwk.Curve.Ed25519, Base64URL.encode(new byte[31]))
+        .keyID("k1").build();
+    assertThrows(IllegalArgumentException.class, () -> new TokenVerifier(KeySet.of(shortKey), Clock.systemUTC()));
+  }
+
+  private static byte[] reverse(byte[] bytes) {
+    byte[] out = new byte[bytes.length];
+    for (int i = 0; i < bytes.length; i++) out[i] = bytes[bytes.length - 1 - i];
+    return out;
+  }
+
+  @Test
   void unknownKid() {
     OctetKeyPair stranger = Ed25519Keys.generate("k9");
     assertEquals(Reason.UNKNOWN_KID, reasonOf(new TokenSigner(stranger).sign(validClaims())));
