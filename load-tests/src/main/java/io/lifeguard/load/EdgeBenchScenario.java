@@ -30,7 +30,7 @@ final class EdgeBenchScenario {
   static final String DEFAULT_FLAG_SETS =
       "none;-XX:+UseSerialGC -Xms64m -Xmx512m;-XX:+UseSerialGC -Xmn16m -Xmx512m;-XX:+UseG1GC -Xmx1g";
   /** Measured: beyond this many handshakes the per-handshake figure stopped falling (docs/perf/handshake.md). */
-  static final int DEFAULT_HANDSHAKE_WARMUP = 20_000;
+  static final int DEFAULT_HANDSHAKE_WARMUP = 40_000;
   /** The handshake warm-up opens this many at a time, so it never holds more descriptors than the measured phase. */
   private static final int WARMUP_BATCH = 5_000;
   private static final SecureRandom RANDOM = new SecureRandom();

@@ -183,7 +183,7 @@ final class RelayConnection implements SocketHandler {
         offer(encoded);
         state = State.JOINED;
       }
-      node.metrics().handshakes.labelValues("ok").inc();
+      node.metrics().handshakesOk.inc();
       node.log().debug(this, "handshake", "peer joined as " + role.wireName());
       node.activated(this, claims);
       return Done.getInstance();

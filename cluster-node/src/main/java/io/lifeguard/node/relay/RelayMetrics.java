@@ -1,5 +1,6 @@
 package io.lifeguard.node.relay;
 
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
@@ -13,6 +14,8 @@ import java.util.function.IntSupplier;
  */
 final class RelayMetrics {
   final Counter handshakes;
+  /** The {@code outcome="ok"} child, looked up once: every successful handshake counts it. */
+  final CounterDataPoint handshakesOk;
   final Counter messagesForwarded;
   final Counter bytesForwarded;
   final Histogram messageSize;
@@ -75,7 +78,7 @@ final class RelayMetrics {
         .register(registry);
     // Every known label value exists at 0 from start-up, so dashboards and rates have a series
     // before the first event (a fresh deployment otherwise shows "No data").
-    handshakes.labelValues("ok");
+    handshakesOk = handshakes.labelValues("ok");
     for (io.lifeguard.protocol.CloseReason reason : io.lifeguard.protocol.CloseReason.values()) {
       handshakes.labelValues(reason.wireName());
       closes.labelValues(reason.wireName());
