@@ -56,7 +56,7 @@ final class EdgeBenchScenario {
     int handshakes = f.integer("handshakes", 5_000);
     int handshakeConcurrency = f.integer("handshake-concurrency", 64);
     // Small on purpose: memory a server touched for the warm-up's connections is reused by the idle
-    // phase's, which would hide it from the RSS delta. The idle phase's opens warm the handshakes up.
+    // phase's, which would hide it from the RSS delta. --handshake-warmup warms the handshakes up.
     int warmup = f.integer("warmup", 200);
     // Handshakes right before the measured phase, so it reports what a long-lived node pays (JIT
     // done) rather than the compiler's work; the first --warmup handshakes give the cold figure.
