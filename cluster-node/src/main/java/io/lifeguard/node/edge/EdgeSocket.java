@@ -269,11 +269,20 @@ final class EdgeSocket extends ChannelInboundHandlerAdapter implements Outbound 
 
   @Override
   public Offer offer(WsOut message) {
-    return offer(message, null);
+    return offer(message, null, null);
   }
 
   @Override
   public Offer offer(WsOut message, Written written) {
+    return offer(message, written, null);
+  }
+
+  @Override
+  public Offer offer(WsOut message, WriteBatch batch) {
+    return offer(message, null, batch);
+  }
+
+  private Offer offer(WsOut message, Written written, WriteBatch batch) {
     if (closed) return Offer.CLOSED;
     if (message instanceof WsOut.Close close) {
       closed = true;
@@ -296,10 +305,12 @@ final class EdgeSocket extends ChannelInboundHandlerAdapter implements Outbound 
       write(message, bytes, written);
     } else {
       scheduled.incrementAndGet();
-      loop.execute(() -> {
+      Runnable task = () -> {
         scheduled.decrementAndGet();
         write(message, bytes, written);
-      });
+      };
+      if (batch != null) batch.add(loop, task);
+      else loop.execute(task);
     }
     return Offer.ENQUEUED;
   }
