@@ -29,6 +29,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import io.lifeguard.node.edge.Outbound;
 import io.lifeguard.node.edge.SocketHandler;
 import io.lifeguard.node.edge.WsIn;
+import io.lifeguard.node.edge.SharedFrame;
 import io.lifeguard.node.edge.WriteBatch;
 import io.lifeguard.node.edge.WsOut;
 import org.apache.pekko.util.ByteString;
@@ -252,7 +253,7 @@ final class RelayConnection implements SocketHandler {
   }
 
   private CompletionStage<Done> onFrame(ByteString bytes, long now) {
-    if (bytes.size() > 0 && bytes.apply(0) == '{') return closeWith(CloseReason.DUPLICATE_HELLO, "second hello");
+    if (bytes.length() > 0 && bytes.apply(0) == '{') return closeWith(CloseReason.DUPLICATE_HELLO, "second hello");
     FrameHeader header = FrameCodec.peekHeader(bytes.asByteBuffer());
     switch (header.kind()) {
       case HEARTBEAT -> { return DONE; }
@@ -260,7 +261,7 @@ final class RelayConnection implements SocketHandler {
       default -> {
         lastActivityNanos = now;
         framesIn++;
-        node.metrics().messageSize.observe(bytes.size());
+        node.metrics().messageSize.observe(bytes.length());
         forward(bytes, now);
         return DONE;
       }
@@ -284,22 +285,32 @@ final class RelayConnection implements SocketHandler {
     Target[] current = targets;
     byte[] remoteCopy = null;
     WriteBatch batch = BATCH.get();
-    WsOut.Binary message = new WsOut.Binary(frame);
+    SharedFrame shared = null;
+    WsOut.Shared message = null;
     int enqueued = 0;
     int dropped = 0;
-    for (Target t : current) {
-      if (t.local() != null) {
-        Outbound.Offer result = t.local().offer(message, now, batch);
-        if (result == Outbound.Offer.ENQUEUED) enqueued++;
-        else if (result == Outbound.Offer.DROPPED) dropped++;
-      } else {
-        if (remoteCopy == null) remoteCopy = frame.toArray();
-        t.inbox().tell(new PeerMessage.Deliver(t.connectionId(), remoteCopy));
+    try {
+      for (Target t : current) {
+        if (t.local() != null) {
+          if (shared == null) {
+            shared = SharedFrame.binary(frame);
+            message = new WsOut.Shared(shared);
+          }
+          Outbound.Offer result = t.local().offer(message, now, batch);
+          if (result == Outbound.Offer.ENQUEUED) enqueued++;
+          else if (result == Outbound.Offer.DROPPED) dropped++;
+        } else {
+          if (remoteCopy == null) remoteCopy = frame.toArray();
+          t.inbox().tell(new PeerMessage.Deliver(t.connectionId(), remoteCopy));
+        }
       }
+    } finally {
+      // Always: offers already counted wait in the batch, and the shared frame must not leak.
+      batch.submit();
+      if (shared != null) shared.release();
     }
-    batch.submit();
-    counted(enqueued, dropped, frame.size());
-    node.countForwarded(this, current.length, frame.size());
+    counted(enqueued, dropped, frame.length());
+    node.countForwarded(this, current.length, frame.length());
   }
 
   /**
@@ -308,11 +319,11 @@ final class RelayConnection implements SocketHandler {
    */
   void deliver(ByteString frame) {
     Outbound.Offer result = offer(new WsOut.Binary(frame), System.nanoTime(), null);
-    counted(result == Outbound.Offer.ENQUEUED ? 1 : 0, result == Outbound.Offer.DROPPED ? 1 : 0, frame.size());
+    counted(result == Outbound.Offer.ENQUEUED ? 1 : 0, result == Outbound.Offer.DROPPED ? 1 : 0, frame.length());
   }
 
   /** Queues one peer's frame on this connection; the caller counts the outcome. */
-  private Outbound.Offer offer(WsOut.Binary message, long now, WriteBatch batch) {
+  private Outbound.Offer offer(WsOut message, long now, WriteBatch batch) {
     if (state != State.JOINED) return Outbound.Offer.CLOSED;
     Outbound.Offer result = batch == null ? outbound.offer(message) : outbound.offer(message, batch);
     if (result == Outbound.Offer.ENQUEUED) {
