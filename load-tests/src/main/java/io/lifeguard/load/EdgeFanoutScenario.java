@@ -104,6 +104,11 @@ final class EdgeFanoutScenario {
     int payloadOffset();
 
     FanoutTraffic.Encoder encoder();
+
+    /** Frames the server dropped for full outbound queues so far; -1 when it does not say. */
+    default java.util.function.LongSupplier drops() {
+      return () -> -1;
+    }
   }
 
   private static Side relaySide(Harness h, LocalNode node, int bytes) {
@@ -122,6 +127,11 @@ final class EdgeFanoutScenario {
       @Override
       public int payloadOffset() {
         return FrameCodec.HEADER_LENGTH;
+      }
+
+      @Override
+      public java.util.function.LongSupplier drops() {
+        return () -> (long) node.metric("lifeguard_flow_control_drops_total");
       }
 
       @Override
@@ -162,6 +172,7 @@ final class EdgeFanoutScenario {
   }
 
   private static Map<String, Object> measure(Harness h, Plan p, String name, String variant, ProcessProbe probe, Side side) {
+    java.util.function.LongSupplier drops = side.drops();
     Map<String, Object> row = new LinkedHashMap<>();
     row.put("server", name);
     row.put("variant", variant);
@@ -190,12 +201,16 @@ final class EdgeFanoutScenario {
       EdgeBenchScenario.pause(Duration.ofSeconds(1));
       double firstRate = p.rates().get(0);
       if (!p.warmup().isZero()) {
-        traffic.run(firstRate / fanout, fanout, p.warmup(), Duration.ofSeconds(5), probe, h.self(), false);
+        FanoutTraffic.Phase warm = traffic.run(firstRate / fanout, fanout, p.warmup(), Duration.ofSeconds(5), probe, h.self(), false);
+        row.put("warmup_lost", Math.max(0, warm.expected() - warm.delivered()));
       }
       List<Map<String, Object>> phases = new ArrayList<>();
       for (double rate : p.rates()) {
+        long drops0 = drops.getAsLong();
         FanoutTraffic.Phase phase = traffic.run(rate / fanout, fanout, p.duration(), Duration.ofSeconds(5), probe, h.self(), true);
         Map<String, Object> m = phase.asMap(rate);
+        // A gap is seen at the receiver's next frame; the server's own count says where frames went.
+        if (drops0 >= 0) m.put("server_flow_control_drops", drops.getAsLong() - drops0);
         System.out.println("  " + name + " @" + Math.round(rate) + "/s: " + m);
         phases.add(m);
       }
@@ -226,17 +241,19 @@ final class EdgeFanoutScenario {
   @SuppressWarnings("unchecked")
   private static List<String> summary(List<Map<String, Object>> rows, Map<String, Object> ref) {
     List<String> out = new ArrayList<>();
-    out.add(String.format("%-10s %9s %9s %8s %8s %8s %9s %9s %7s %7s %6s", "server", "target/s", "got/s", "us/dlv",
-        "srv %", "gen %", "p50 ms", "p99 ms", "lost", "gaps", "load"));
+    out.add(String.format("%-10s %9s %9s %8s %8s %8s %9s %9s %7s %7s %7s %6s", "server", "target/s", "got/s", "us/dlv",
+        "srv %", "gen %", "p50 ms", "p99 ms", "lost", "gaps", "drops", "load"));
     for (Map<String, Object> r : rows) {
       for (Map<String, Object> ph : phases(r)) {
         Map<String, Object> lat = (Map<String, Object>) ph.get("latency");
-        out.add(String.format("%-10s %9d %9d %8.2f %8.1f %8.1f %9.2f %9.2f %7d %7d %6s", r.get("server"),
+        out.add(String.format("%-10s %9d %9d %8.2f %8.1f %8.1f %9.2f %9.2f %7d %7d %7s %6s", r.get("server"),
             (long) EdgeBenchReport.number(ph, "target_deliveries_per_second"), (long) EdgeBenchReport.number(ph, "deliveries_per_second"),
             EdgeBenchReport.number(ph, "cpu_us_per_delivery"), EdgeBenchReport.number(ph, "server_cpu_pct_of_core"),
             EdgeBenchReport.number(ph, "generator_cpu_pct_of_core"), EdgeBenchReport.number(lat, "p50_ms"),
             EdgeBenchReport.number(lat, "p99_ms"), (long) EdgeBenchReport.number(ph, "lost"),
-            (long) EdgeBenchReport.number(ph, "sequence_gaps"), String.valueOf(ph.get("loadavg")).split(" ")[0]));
+            (long) EdgeBenchReport.number(ph, "sequence_gaps"),
+            ph.containsKey("server_flow_control_drops") ? ph.get("server_flow_control_drops").toString() : "-",
+            String.valueOf(ph.get("loadavg")).split(" ")[0]));
       }
     }
     if (ref != null) {
