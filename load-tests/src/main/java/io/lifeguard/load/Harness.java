@@ -119,6 +119,8 @@ final class Harness implements AutoCloseable {
     nodeEnv.put("LIFEGUARD_NODE_NAME", name);
     LocalNode node = LocalNode.start(launch, jvmFlags, nodeEnv, null);
     nodes.add(node);
+    // Which build was measured, for before/after pairs in results.jsonl.
+    result.put("node_jar", classpath.isEmpty() ? jar : "classpath");
     return node.awaitReady(nodeStartTimeout);
   }
 
