@@ -77,7 +77,10 @@ final class Harness implements AutoCloseable {
     this.redis = LocalRedis.start();
     env.put("LIFEGUARD_SIGNING_JWK_FILE", signingJwkFile.toAbsolutePath().toString());
     env.put("LIFEGUARD_REDIS_URL", redis.url());
-    for (String pair : flags.string("node-env", "").split(",")) {
+    String nodeEnv = flags.string("node-env", "");
+    // Settings that change what is measured (an I/O thread count, say) belong with the figures.
+    if (!nodeEnv.isEmpty()) result.put("node_env", nodeEnv);
+    for (String pair : nodeEnv.split(",")) {
       if (pair.contains("=")) env.put(pair.substring(0, pair.indexOf('=')), pair.substring(pair.indexOf('=') + 1));
     }
   }
