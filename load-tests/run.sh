@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs one load scenario against node(s) the harness starts on 127.0.0.1.
 #
-#   load-tests/run.sh <idle|fanout|connect-rate|bridge|chaos|soak|edge-bench> [--flag value ...] [--record]
+#   load-tests/run.sh <idle|fanout|connect-rate|bridge|chaos|soak|edge-bench|edge-fanout|edge-bridge> [--flag value ...] [--record]
 #
 # Builds the node jar and the generator jar when missing (LOAD_REBUILD=1 forces it; MVN_FLAGS adds
 # flags such as -o), creates a signing key shared by the node and the generator, raises the file
@@ -31,7 +31,7 @@ fi
 scenario=$1
 shift
 # The edge benchmark measures against nginx+nchan started in the same run (docs/perf/edge.md).
-if [ "$scenario" = edge-bench ] && [[ " $* " != *" --reference none "* ]]; then
+if [[ "$scenario" = edge-bench || "$scenario" = edge-fanout || "$scenario" = edge-bridge ]] && [[ " $* " != *" --reference none "* ]]; then
   load-tests/reference-peer.sh
 fi
 # shellcheck disable=SC2086

@@ -16,6 +16,7 @@ import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketClientHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakerFactory;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
@@ -47,8 +48,10 @@ final class EdgeClientHandler extends SimpleChannelInboundHandler<Object> {
     this.result = result;
     this.outcomes = outcomes;
     // 65,543 bytes is the protocol's largest message (docs/protocol.md §1).
+    DefaultHttpHeaders headers = new DefaultHttpHeaders();
+    target.headers().forEach(headers::add);
     this.handshaker = WebSocketClientHandshakerFactory.newHandshaker(target.uri(), WebSocketVersion.V13, null, false,
-        new DefaultHttpHeaders(), 65_543);
+        headers, 65_543);
   }
 
   boolean upgraded() {
@@ -106,6 +109,8 @@ final class EdgeClientHandler extends SimpleChannelInboundHandler<Object> {
       ch.close();
     } else if (msg instanceof BinaryWebSocketFrame binary && !result.isDone()) {
       onServerHello(ch, binary.content());
+    } else if ((msg instanceof BinaryWebSocketFrame || msg instanceof TextWebSocketFrame) && target.frames() != null) {
+      target.frames().frame(((WebSocketFrame) msg).content());
     } else if (!(msg instanceof WebSocketFrame)) {
       fail("unexpected_message");
     }

@@ -40,8 +40,21 @@ import java.util.concurrent.atomic.LongAdder;
  * missing upgrade answer.
  */
 final class EdgeClients implements AutoCloseable {
-  /** What one connection does after the TCP connect; {@code hello} null means a plain upgrade. */
-  record Target(URI uri, byte[] hello) {}
+  /**
+   * What one connection does after the TCP connect; {@code hello} null means a plain upgrade.
+   * {@code headers} go on the upgrade request (a bridge's bearer token); {@code frames}, when not
+   * null, sees every data message the server sends once the connection is ready.
+   */
+  record Target(URI uri, byte[] hello, Map<String, String> headers, FrameSink frames) {
+    Target(URI uri, byte[] hello) {
+      this(uri, hello, Map.of(), null);
+    }
+  }
+
+  /** Receives the data messages of a ready connection, on its event loop; must not keep {@code content}. */
+  interface FrameSink {
+    void frame(io.netty.buffer.ByteBuf content);
+  }
 
   final LongAdder ready = new LongAdder();
   final LongAdder failed = new LongAdder();

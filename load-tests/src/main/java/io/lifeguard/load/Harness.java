@@ -77,7 +77,10 @@ final class Harness implements AutoCloseable {
     this.redis = LocalRedis.start();
     env.put("LIFEGUARD_SIGNING_JWK_FILE", signingJwkFile.toAbsolutePath().toString());
     env.put("LIFEGUARD_REDIS_URL", redis.url());
-    for (String pair : flags.string("node-env", "").split(",")) {
+    String nodeEnv = flags.string("node-env", "");
+    // Settings that change what is measured (an I/O thread count, say) belong with the figures.
+    if (!nodeEnv.isEmpty()) result.put("node_env", nodeEnv);
+    for (String pair : nodeEnv.split(",")) {
       if (pair.contains("=")) env.put(pair.substring(0, pair.indexOf('=')), pair.substring(pair.indexOf('=') + 1));
     }
   }
@@ -119,6 +122,8 @@ final class Harness implements AutoCloseable {
     nodeEnv.put("LIFEGUARD_NODE_NAME", name);
     LocalNode node = LocalNode.start(launch, jvmFlags, nodeEnv, null);
     nodes.add(node);
+    // Which build was measured, for before/after pairs in results.jsonl.
+    result.put("node_jar", classpath.isEmpty() ? jar : "classpath");
     return node.awaitReady(nodeStartTimeout);
   }
 

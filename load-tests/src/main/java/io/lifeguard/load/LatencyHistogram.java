@@ -66,6 +66,14 @@ final class LatencyHistogram {
     return max.get();
   }
 
+  /** A snapshot, so a phase keeps its figures after the live histogram is reset. */
+  LatencyHistogram copy() {
+    LatencyHistogram out = new LatencyHistogram();
+    for (int i = 0; i < counts.length(); i++) out.counts.set(i, counts.get(i));
+    out.max.set(max.get());
+    return out;
+  }
+
   void reset() {
     for (int i = 0; i < counts.length(); i++) counts.set(i, 0);
     max.set(0);

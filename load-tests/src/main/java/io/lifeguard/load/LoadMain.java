@@ -20,7 +20,7 @@ public final class LoadMain {
   /** Runs a command and returns the exit code instead of exiting, for the smoke test. */
   public static int run(String[] args) {
     if (args.length == 0) {
-      System.err.println("usage: <idle|fanout|connect-rate|bridge|chaos|soak|edge-bench|keygen> [--flag value ...]");
+      System.err.println("usage: <idle|fanout|connect-rate|bridge|chaos|soak|edge-bench|edge-fanout|edge-bridge|keygen> [--flag value ...]");
       return 2;
     }
     if (args[0].equals("keygen")) {
@@ -43,6 +43,8 @@ public final class LoadMain {
         case "chaos" -> ChaosScenario.run(harness);
         case "soak" -> SoakScenario.run(harness);
         case "edge-bench" -> EdgeBenchScenario.run(harness);
+        case "edge-fanout" -> EdgeFanoutScenario.run(harness);
+        case "edge-bridge" -> EdgeBridgeScenario.run(harness);
         default -> {
           System.err.println("load: unknown scenario " + args[0]);
           yield 2;

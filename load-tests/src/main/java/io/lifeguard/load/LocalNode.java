@@ -116,6 +116,28 @@ final class LocalNode implements AutoCloseable {
     throw new IllegalStateException("node on port " + httpPort + " not ready after " + timeout + ":\n" + logTail());
   }
 
+  /**
+   * One counter's value from the node's Prometheus {@code /metrics} (summed over its series), or -1
+   * when it cannot be read.
+   */
+  double metric(String name) {
+    try {
+      java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+      String body = client.send(java.net.http.HttpRequest.newBuilder(http("/metrics")).timeout(java.time.Duration.ofSeconds(10)).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+      double sum = 0;
+      for (String line : body.split("\n")) {
+        if (line.startsWith(name + " ") || line.startsWith(name + "{")) sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+      return sum;
+    } catch (java.io.IOException | RuntimeException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
+  }
+
   URI http(String path) {
     return URI.create("http://" + HOST + ":" + httpPort + path);
   }

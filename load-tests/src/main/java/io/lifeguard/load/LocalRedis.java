@@ -32,6 +32,11 @@ final class LocalRedis implements AutoCloseable {
     }
   }
 
+  /** The redis-server process, for its CPU ticks. */
+  ProcessProbe probe() {
+    return new ProcessProbe(process.pid());
+  }
+
   int port() {
     return port;
   }

@@ -90,6 +90,11 @@ final class NchanPeer implements AutoCloseable {
     throw new IllegalStateException("nginx not listening on " + port + " after " + timeout + ": " + log());
   }
 
+  /** A WebSocket publisher on {@code channel} (the pub location takes HTTP and WebSocket publishers). */
+  URI publisher(String channel) {
+    return URI.create("ws://" + LocalNode.HOST + ":" + port + "/pub/" + channel);
+  }
+
   URI subscriber(String channel) {
     return URI.create("ws://" + LocalNode.HOST + ":" + port + "/sub/" + channel);
   }

@@ -92,6 +92,43 @@ class LoadSmokeTest {
   }
 
   @Test
+  void edgeFanoutDeliversEveryFrameToEveryReceiverWithoutGaps() throws Exception {
+    // No reference peer (nginx is not a build dependency): the command runs, counts and checks sequences.
+    Map<String, Object> result = run("edge-fanout", "--reference", "none", "--sessions", "2", "--peers", "3",
+        "--rates", "40", "--duration", "1s", "--warmup", "0s", "--node-flags", "-Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1");
+    List<?> rows = (List<?>) result.get("rows");
+    assertEquals(1, rows.size());
+    @SuppressWarnings("unchecked")
+    Map<String, Object> row = (Map<String, Object>) rows.get(0);
+    assertEquals(4L, number(row, "receivers_ready"));
+    assertEquals(2L, number(row, "senders_ready"));
+    @SuppressWarnings("unchecked")
+    Map<String, Object> phase = (Map<String, Object>) ((List<?>) row.get("phases")).get(0);
+    assertTrue(number(phase, "sent") > 0, "the senders sent");
+    assertEquals(number(phase, "sent") * 2, number(phase, "delivered"), "each frame reached both receivers of its session");
+    assertEquals(0L, number(phase, "sequence_gaps"));
+    assertTrue(phase.containsKey("cpu_us_per_delivery"), "server CPU per delivery read from /proc");
+  }
+
+  @Test
+  void edgeBridgeHandshakesHoldsAndRoundTripsThroughRedis() throws Exception {
+    Map<String, Object> result = run("edge-bridge", "--reference", "none", "--handshakes", "10", "--connections", "10",
+        "--sockets", "2", "--rates", "20", "--duration", "1s", "--warmup", "0s",
+        "--node-flags", "-Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1");
+    @SuppressWarnings("unchecked")
+    Map<String, Object> row = (Map<String, Object>) ((List<?>) result.get("rows")).get(0);
+    assertEquals(10L, number(row, "handshakes_ok"));
+    assertEquals(10L, number(row, "idle_opened"));
+    assertEquals(0L, number(row, "idle_failed_opens"));
+    assertTrue(number(row, "echoed_by_worker") > 0, "the echo worker answered");
+    @SuppressWarnings("unchecked")
+    Map<String, Object> phase = (Map<String, Object>) ((List<?>) row.get("message_phases")).get(0);
+    assertTrue(number(phase, "sent") > 0, "the sockets sent");
+    assertEquals(number(phase, "sent"), number(phase, "delivered"), "every message came back down to its socket");
+    assertEquals(0L, number(phase, "sequence_gaps"));
+  }
+
+  @Test
   void refusesAnyHostButLoopback() {
     assertEquals(2, LoadMain.run(new String[] {"idle", "--host", "10.0.0.1", "--signing-jwk-file", "/nonexistent"}));
   }

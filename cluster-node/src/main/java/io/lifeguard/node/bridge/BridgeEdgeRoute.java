@@ -96,7 +96,7 @@ final class BridgeEdgeRoute implements EdgeRoute {
 
   private EdgeUpgrade accept(BridgeConnection connection, String agentId, String sessionId) {
     bridge.metrics().connection("accepted");
-    connection.log("handshake", "accepted", "bridge socket accepted");
+    BridgeLog.debug(log, sessionId, agentId, "handshake", "accepted", "bridge socket accepted");
     return new EdgeUpgrade.Accept(settings.maxMessageBytes(), Integer.MAX_VALUE, connection::attach);
   }
 

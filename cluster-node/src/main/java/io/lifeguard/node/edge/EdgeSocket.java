@@ -269,11 +269,20 @@ final class EdgeSocket extends ChannelInboundHandlerAdapter implements Outbound 
 
   @Override
   public Offer offer(WsOut message) {
-    return offer(message, null);
+    return offer(message, null, null);
   }
 
   @Override
   public Offer offer(WsOut message, Written written) {
+    return offer(message, written, null);
+  }
+
+  @Override
+  public Offer offer(WsOut message, WriteBatch batch) {
+    return offer(message, null, batch);
+  }
+
+  private Offer offer(WsOut message, Written written, WriteBatch batch) {
     if (closed) return Offer.CLOSED;
     if (message instanceof WsOut.Close close) {
       closed = true;
@@ -288,25 +297,36 @@ final class EdgeSocket extends ChannelInboundHandlerAdapter implements Outbound 
       pending.decrementAndGet();
       return Offer.DROPPED;
     }
-    int bytes = message instanceof WsOut.Binary b ? b.data().size() : ((WsOut.Text) message).text().length();
+    int bytes = message instanceof WsOut.Binary b ? b.data().length()
+        : message instanceof WsOut.Shared s ? s.frame().payloadBytes() : ((WsOut.Text) message).text().length();
     pendingBytes.addAndGet(bytes);
+    // The write (or its discarding) gives this reference back.
+    if (message instanceof WsOut.Shared s) s.frame().retain();
     // On the socket's own thread a write may go out at once, unless earlier offers from other
     // threads still wait in the loop's task queue: it must not overtake them.
     if (loop.inEventLoop() && scheduled.get() == 0) {
       write(message, bytes, written);
     } else {
       scheduled.incrementAndGet();
-      loop.execute(() -> {
+      Runnable task = () -> {
         scheduled.decrementAndGet();
         write(message, bytes, written);
-      });
+      };
+      if (batch != null) batch.add(loop, task);
+      else loop.execute(task);
     }
     return Offer.ENQUEUED;
   }
 
   private void write(WsOut message, int bytes, Written written) {
     if (closeSent || ended) {
+      if (message instanceof WsOut.Shared s) s.frame().release();
       settle(bytes, written, false);
+      return;
+    }
+    if (message instanceof WsOut.Shared s) {
+      // Already a frame: it goes past the WebSocket encoder as bytes.
+      channel.writeAndFlush(s.frame().view()).addListener(f -> settle(bytes, written, f.isSuccess()));
       return;
     }
     WebSocketFrame frame = message instanceof WsOut.Binary b

@@ -22,6 +22,14 @@ public interface Outbound {
   /** As {@link #offer(WsOut)}, with a callback when the message left the node (or never will). */
   Offer offer(WsOut message, Written written);
 
+  /**
+   * As {@link #offer(WsOut)}, but a write that must hop to the socket's I/O thread joins {@code
+   * batch} and runs when the caller submits it (one task per thread for a whole fan-out).
+   */
+  default Offer offer(WsOut message, WriteBatch batch) {
+    return offer(message);
+  }
+
   /** Ends the socket with a normal close (1000) unless a close was already offered. */
   void complete();
 

@@ -60,6 +60,7 @@ public final class NodeRedis {
     uri.setTimeout(settings.redis().commandTimeout());
     ClientResources resources = ClientResources.builder()
         .reconnectDelay(Delay.equalJitter(Duration.ofMillis(50), settings.redis().reconnectMaxDelay(), 100, TimeUnit.MILLISECONDS))
+        .nettyCustomizer(new ConsolidatedFlushes())
         .build();
     RedisClient client = RedisClient.create(resources, uri);
     client.setOptions(
@@ -93,6 +94,19 @@ public final class NodeRedis {
           + "shared kill switch and the guardrail counters wait for it (\"degraded\" in /ready and /healthz); to run "
           + "without Redis start with LIFEGUARD_REDIS_URL= (empty)", uri.getHost(), uri.getPort());
     });
+  }
+
+  /**
+   * Lettuce flushes its socket once per command. Commands written from other threads (every bridge
+   * PUBLISH comes from an edge I/O thread) queue up as tasks on the connection's thread; with this
+   * handler the writes of one pass over that queue leave in one system call instead of one each.
+   */
+  private static final class ConsolidatedFlushes implements io.lettuce.core.resource.NettyCustomizer {
+    @Override
+    public void afterChannelInitialized(io.netty.channel.Channel channel) {
+      channel.pipeline().addFirst(new io.netty.handler.flush.FlushConsolidationHandler(
+          io.netty.handler.flush.FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
+    }
   }
 
   /** Empty when Redis is disabled. */

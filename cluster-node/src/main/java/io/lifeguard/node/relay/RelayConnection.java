@@ -29,6 +29,8 @@ import org.apache.pekko.actor.typed.ActorRef;
 import io.lifeguard.node.edge.Outbound;
 import io.lifeguard.node.edge.SocketHandler;
 import io.lifeguard.node.edge.WsIn;
+import io.lifeguard.node.edge.SharedFrame;
+import io.lifeguard.node.edge.WriteBatch;
 import io.lifeguard.node.edge.WsOut;
 import org.apache.pekko.util.ByteString;
 
@@ -48,6 +50,8 @@ final class RelayConnection implements SocketHandler {
   private static final Set<Role> RELAY_ROLES = Set.of(Role.HOST, Role.PARTICIPANT);
   private static final Target[] NO_TARGETS = new Target[0];
   private static final java.util.concurrent.Executor CALLING_THREAD = Runnable::run;
+  /** One reusable batch per I/O thread: forward() runs on the sender's thread and submits before returning. */
+  private static final ThreadLocal<WriteBatch> BATCH = ThreadLocal.withInitial(WriteBatch::new);
   private static final int REJOIN_ATTEMPTS = 10;
   private static final java.time.Duration REJOIN_RETRY = java.time.Duration.ofMillis(250);
   /** Short: a rejoin sent while the shard still points at the dead node is lost, not slow. */
@@ -256,7 +260,7 @@ final class RelayConnection implements SocketHandler {
   }
 
   private CompletionStage<Done> onFrame(ByteString bytes, long now) {
-    if (bytes.size() > 0 && bytes.apply(0) == '{') return closeWith(CloseReason.DUPLICATE_HELLO, "second hello");
+    if (bytes.length() > 0 && bytes.apply(0) == '{') return closeWith(CloseReason.DUPLICATE_HELLO, "second hello");
     FrameHeader header = FrameCodec.peekHeader(bytes.asByteBuffer());
     switch (header.kind()) {
       case HEARTBEAT -> { return DONE; }
@@ -264,8 +268,8 @@ final class RelayConnection implements SocketHandler {
       default -> {
         lastActivityNanos = now;
         framesIn++;
-        node.metrics().messageSize.observe(bytes.size());
-        forward(bytes);
+        node.metrics().messageSize.observe(bytes.length());
+        forward(bytes, now);
         return DONE;
       }
     }
@@ -279,18 +283,41 @@ final class RelayConnection implements SocketHandler {
     return closeWith(CloseReason.NORMAL, "peer sent CLOSE " + reason.wireName());
   }
 
-  private void forward(ByteString frame) {
+  /**
+   * Sends a frame to every other peer. Runs on this socket's I/O thread: peers on the same thread
+   * are written at once, peers on other threads get one task per thread (a {@link WriteBatch}), and
+   * the counters move once per frame, not once per peer.
+   */
+  private void forward(ByteString frame, long now) {
     Target[] current = targets;
     byte[] remoteCopy = null;
-    for (Target t : current) {
-      if (t.local() != null) {
-        t.local().deliver(frame);
-      } else {
-        if (remoteCopy == null) remoteCopy = frame.toArray();
-        t.inbox().tell(new PeerMessage.Deliver(t.connectionId(), remoteCopy));
+    WriteBatch batch = BATCH.get();
+    SharedFrame shared = null;
+    WsOut.Shared message = null;
+    int enqueued = 0;
+    int dropped = 0;
+    try {
+      for (Target t : current) {
+        if (t.local() != null) {
+          if (shared == null) {
+            shared = SharedFrame.binary(frame);
+            message = new WsOut.Shared(shared);
+          }
+          Outbound.Offer result = t.local().offer(message, now, batch);
+          if (result == Outbound.Offer.ENQUEUED) enqueued++;
+          else if (result == Outbound.Offer.DROPPED) dropped++;
+        } else {
+          if (remoteCopy == null) remoteCopy = frame.toArray();
+          t.inbox().tell(new PeerMessage.Deliver(t.connectionId(), remoteCopy));
+        }
       }
+    } finally {
+      // Always: offers already counted wait in the batch, and the shared frame must not leak.
+      batch.submit();
+      if (shared != null) shared.release();
     }
-    node.countForwarded(this, current.length, frame.size());
+    counted(enqueued, dropped, frame.length());
+    node.countForwarded(this, current.length, frame.length());
   }
 
   /**
@@ -298,16 +325,28 @@ final class RelayConnection implements SocketHandler {
    * dropped before the handshake completed (the client has not joined yet from its side).
    */
   void deliver(ByteString frame) {
-    if (state != State.JOINED) return;
-    Outbound.Offer result = outbound.offer(new WsOut.Binary(frame));
+    Outbound.Offer result = offer(new WsOut.Binary(frame), System.nanoTime(), null);
+    counted(result == Outbound.Offer.ENQUEUED ? 1 : 0, result == Outbound.Offer.DROPPED ? 1 : 0, frame.length());
+  }
+
+  /** Queues one peer's frame on this connection; the caller counts the outcome. */
+  private Outbound.Offer offer(WsOut message, long now, WriteBatch batch) {
+    if (state != State.JOINED) return Outbound.Offer.CLOSED;
+    Outbound.Offer result = batch == null ? outbound.offer(message) : outbound.offer(message, batch);
     if (result == Outbound.Offer.ENQUEUED) {
-      lastActivityNanos = System.nanoTime();
-      node.metrics().messagesForwarded.inc();
-      node.metrics().bytesForwarded.inc(frame.size());
+      lastActivityNanos = now;
     } else if (result == Outbound.Offer.DROPPED) {
       drops++;
-      node.metrics().flowControlDrops.inc();
     }
+    return result;
+  }
+
+  private void counted(int enqueued, int dropped, int frameBytes) {
+    if (enqueued > 0) {
+      node.metrics().messagesForwarded.inc(enqueued);
+      node.metrics().bytesForwarded.inc((long) enqueued * frameBytes);
+    }
+    if (dropped > 0) node.metrics().flowControlDrops.inc(dropped);
   }
 
   /**
