@@ -22,6 +22,16 @@ public interface Outbound {
   /** As {@link #offer(WsOut)}, with a callback when the message left the node (or never will). */
   Offer offer(WsOut message, Written written);
 
+  /**
+   * Offers a message every socket sends alike (heartbeats). On {@link #ioThread()}, with no earlier
+   * offer still waiting for that thread, it is written at once past the WebSocket encoder and does
+   * not count against the capacity ({@link Offer#DROPPED} when the capacity is already full);
+   * otherwise it is offered as a {@link WsOut.Binary} of its payload.
+   */
+  default Offer offerShared(SharedFrame message) {
+    return offer(new WsOut.Binary(message.payload()));
+  }
+
   /** Ends the socket with a normal close (1000) unless a close was already offered. */
   void complete();
 
