@@ -55,6 +55,8 @@ final class EdgeBenchScenario {
     Duration hold = f.duration("hold", Duration.ofSeconds(30));
     Duration timeout = f.duration("connect-timeout", Duration.ofSeconds(10));
     int clientThreads = f.integer("client-threads", 1);
+    // One source address reaches one server port from ~28k ephemeral ports (ip_local_port_range).
+    int sourceAddresses = f.integer("source-addresses", connections > 25_000 ? (connections + 24_999) / 25_000 : 0);
     String reference = f.string("reference", "nchan");
     String nginx = f.string("nginx", "nginx");
     String module = f.string("nchan-module", "/usr/lib/nginx/modules/ngx_nchan_module.so");
@@ -70,7 +72,8 @@ final class EdgeBenchScenario {
           + " need more descriptors than the limit " + fdLimit + " (ulimit -n) allows");
     }
 
-    Plan plan = new Plan(connections, openConcurrency, handshakes, handshakeConcurrency, warmup, hold, timeout, clientThreads);
+    Plan plan = new Plan(connections, openConcurrency, handshakes, handshakeConcurrency, warmup, hold, timeout, clientThreads,
+        sourceAddresses);
     List<Map<String, Object>> rows = new ArrayList<>();
     Map<String, Object> ref = null;
     if (reference.equals("nchan")) {
@@ -83,7 +86,10 @@ final class EdgeBenchScenario {
     for (int i = 0; i < flagSets.size(); i++) {
       String set = flagSets.get(i).trim();
       List<String> jvm = set.isEmpty() || set.equals("none") ? List.of() : Arrays.asList(set.split("\\s+"));
-      LocalNode node = h.startNode("bench-" + i, jvm, Map.of("LOG_LEVEL", logLevel));
+      // The load default (50,000) would refuse a 100k run's sockets.
+      String maxConnections = Integer.toString(Math.max(50_000, Math.max(connections, handshakes) + 1_000));
+      LocalNode node = h.startNode("bench-" + i, jvm, Map.of("LOG_LEVEL", logLevel,
+          "LIFEGUARD_RELAY_MAX_CONNECTIONS", maxConnections));
       try {
         Map<String, Object> row = measure(h, plan, "lifeguard", jvm.isEmpty() ? "none" : set, lifeguardServer(h, node));
         if (ref != null) row.put("ratios_to_reference", EdgeBenchReport.ratios(row, ref));
@@ -101,7 +107,7 @@ final class EdgeBenchScenario {
   }
 
   record Plan(int connections, int openConcurrency, int handshakes, int handshakeConcurrency, int warmup, Duration hold,
-      Duration timeout, int clientThreads) {
+      Duration timeout, int clientThreads, int sourceAddresses) {
     Map<String, Object> asMap() {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("idle_connections", connections);
@@ -112,6 +118,7 @@ final class EdgeBenchScenario {
       m.put("hold_seconds", hold.toSeconds());
       m.put("connect_timeout_ms", timeout.toMillis());
       m.put("client_threads", clientThreads);
+      m.put("source_addresses", sourceAddresses);
       return m;
     }
   }
@@ -130,7 +137,7 @@ final class EdgeBenchScenario {
         closeAndSettle(warm, probe);
       }
     }
-    try (EdgeClients clients = new EdgeClients(p.clientThreads())) {
+    try (EdgeClients clients = new EdgeClients(p.clientThreads(), p.sourceAddresses())) {
 
       // Idle: failed opens, memory per connection, CPU while holding.
       List<EdgeClients.Target> idle = server.targets(prefix + "i", p.connections());
