@@ -53,6 +53,9 @@ final class EdgeBenchScenario {
     // phase's, which would hide it from the RSS delta. The idle phase's opens warm the handshakes up.
     int warmup = f.integer("warmup", 200);
     Duration hold = f.duration("hold", Duration.ofSeconds(30));
+    // Between the last open and the hold's CPU reading. The JIT keeps compiling what the opens made
+    // hot for a minute or two; a longer settle measures a node that has held its sockets for a while.
+    Duration settle = f.duration("settle", Duration.ofSeconds(2));
     Duration timeout = f.duration("connect-timeout", Duration.ofSeconds(10));
     int clientThreads = f.integer("client-threads", 1);
     // One source address reaches one server port from ~28k ephemeral ports (ip_local_port_range).
@@ -72,8 +75,8 @@ final class EdgeBenchScenario {
           + " need more descriptors than the limit " + fdLimit + " (ulimit -n) allows");
     }
 
-    Plan plan = new Plan(connections, openConcurrency, handshakes, handshakeConcurrency, warmup, hold, timeout, clientThreads,
-        sourceAddresses);
+    Plan plan = new Plan(connections, openConcurrency, handshakes, handshakeConcurrency, warmup, hold, settle, timeout,
+        clientThreads, sourceAddresses);
     List<Map<String, Object>> rows = new ArrayList<>();
     Map<String, Object> ref = null;
     if (reference.equals("nchan")) {
@@ -107,7 +110,7 @@ final class EdgeBenchScenario {
   }
 
   record Plan(int connections, int openConcurrency, int handshakes, int handshakeConcurrency, int warmup, Duration hold,
-      Duration timeout, int clientThreads, int sourceAddresses) {
+      Duration settle, Duration timeout, int clientThreads, int sourceAddresses) {
     Map<String, Object> asMap() {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("idle_connections", connections);
@@ -116,6 +119,7 @@ final class EdgeBenchScenario {
       m.put("handshake_concurrency", handshakeConcurrency);
       m.put("warmup", warmup);
       m.put("hold_seconds", hold.toSeconds());
+      m.put("settle_seconds", settle.toSeconds());
       m.put("connect_timeout_ms", timeout.toMillis());
       m.put("client_threads", clientThreads);
       m.put("source_addresses", sourceAddresses);
@@ -151,7 +155,7 @@ final class EdgeBenchScenario {
       row.put("idle_failed_opens", clients.failed.sum());
       row.put("idle_open_seconds", round(openNanos / 1e9, 2));
       row.put("idle_open_latency_ms", clients.openLatency.summaryMillis());
-      pause(Duration.ofSeconds(2));
+      pause(p.settle());
       long ticks0 = probe.cpuTicks();
       long self0 = h.self().cpuTicks();
       long holdStart = System.nanoTime();
