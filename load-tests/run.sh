@@ -14,8 +14,18 @@ if [ $# -lt 1 ]; then
   exit 2
 fi
 
-# 10k connections need 10k descriptors in the node and as many in the generator.
-ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+# N connections need N descriptors in the node and as many in the generator (edge-bench holds 100k
+# with --connections 100000). Root may raise the hard limit (up to fs.nr_open); anyone else gets what
+# the hard limit allows.
+FD_WANTED=262144
+nr_open=$(cat /proc/sys/fs/nr_open 2>/dev/null || echo $FD_WANTED)
+if [ "$nr_open" -lt $FD_WANTED ]; then FD_WANTED=$nr_open; fi
+hard=$(ulimit -Hn)
+if [ "$hard" != unlimited ] && [ "$hard" -lt $FD_WANTED ] && [ "$(id -u)" = 0 ]; then
+  # Needs CAP_SYS_RESOURCE, which a container's root may lack (then the hard limit stays).
+  ulimit -Hn $FD_WANTED 2>/dev/null || true
+fi
+ulimit -n $FD_WANTED 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
 NODE_JAR=cluster-node/target/lifeguard-node.jar
 LOAD_JAR=load-tests/target/lifeguard-load.jar

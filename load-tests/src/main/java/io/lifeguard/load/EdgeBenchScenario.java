@@ -62,8 +62,13 @@ final class EdgeBenchScenario {
     // done) rather than the compiler's work; the first --warmup handshakes give the cold figure.
     int handshakeWarmup = f.integer("handshake-warmup", DEFAULT_HANDSHAKE_WARMUP);
     Duration hold = f.duration("hold", Duration.ofSeconds(30));
+    // Between the last open and the hold's CPU reading. The JIT keeps compiling what the opens made
+    // hot for a minute or two; a longer settle measures a node that has held its sockets for a while.
+    Duration settle = f.duration("settle", Duration.ofSeconds(2));
     Duration timeout = f.duration("connect-timeout", Duration.ofSeconds(10));
     int clientThreads = f.integer("client-threads", 1);
+    // One source address reaches one server port from ~28k ephemeral ports (ip_local_port_range).
+    int sourceAddresses = f.integer("source-addresses", connections > 25_000 ? (connections + 24_999) / 25_000 : 0);
     String reference = f.string("reference", "nchan");
     String nginx = f.string("nginx", "nginx");
     String module = f.string("nchan-module", "/usr/lib/nginx/modules/ngx_nchan_module.so");
@@ -81,7 +86,7 @@ final class EdgeBenchScenario {
 
     if (handshakeWarmup < 0) throw new IllegalArgumentException("--handshake-warmup must not be negative");
     Plan plan = new Plan(connections, openConcurrency, handshakes, handshakeConcurrency, warmup, handshakeWarmup, hold,
-        timeout, clientThreads);
+        settle, timeout, clientThreads, sourceAddresses);
     List<Map<String, Object>> rows = new ArrayList<>();
     Map<String, Object> ref = null;
     if (reference.equals("nchan")) {
@@ -96,7 +101,10 @@ final class EdgeBenchScenario {
     for (int i = 0; i < flagSets.size(); i++) {
       String set = flagSets.get(i).trim();
       List<String> jvm = set.isEmpty() || set.equals("none") ? List.of() : Arrays.asList(set.split("\\s+"));
-      LocalNode node = h.startNode("bench-" + i, jvm, Map.of("LOG_LEVEL", logLevel));
+      // The load default (50,000) would refuse a 100k run's sockets.
+      String maxConnections = Integer.toString(Math.max(50_000, Math.max(connections, handshakes) + 1_000));
+      LocalNode node = h.startNode("bench-" + i, jvm, Map.of("LOG_LEVEL", logLevel,
+          "LIFEGUARD_RELAY_MAX_CONNECTIONS", maxConnections));
       try {
         Map<String, Object> row = measure(h, plan, "lifeguard", jvm.isEmpty() ? "none" : set, lifeguardServer(h, node));
         if (ref != null) row.put("ratios_to_reference", EdgeBenchReport.ratios(row, ref));
@@ -114,7 +122,7 @@ final class EdgeBenchScenario {
   }
 
   record Plan(int connections, int openConcurrency, int handshakes, int handshakeConcurrency, int warmup,
-      int handshakeWarmup, Duration hold, Duration timeout, int clientThreads) {
+      int handshakeWarmup, Duration hold, Duration settle, Duration timeout, int clientThreads, int sourceAddresses) {
     Map<String, Object> asMap() {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("idle_connections", connections);
@@ -124,8 +132,10 @@ final class EdgeBenchScenario {
       m.put("warmup", warmup);
       m.put("handshake_warmup", handshakeWarmup);
       m.put("hold_seconds", hold.toSeconds());
+      m.put("settle_seconds", settle.toSeconds());
       m.put("connect_timeout_ms", timeout.toMillis());
       m.put("client_threads", clientThreads);
+      m.put("source_addresses", sourceAddresses);
       return m;
     }
   }
@@ -151,7 +161,7 @@ final class EdgeBenchScenario {
         closeAndSettle(warm, probe);
       }
     }
-    try (EdgeClients clients = new EdgeClients(p.clientThreads())) {
+    try (EdgeClients clients = new EdgeClients(p.clientThreads(), p.sourceAddresses())) {
 
       // Idle: failed opens, memory per connection, CPU while holding.
       List<EdgeClients.Target> idle = server.targets(prefix + "i", p.connections());
@@ -165,7 +175,7 @@ final class EdgeBenchScenario {
       row.put("idle_failed_opens", clients.failed.sum());
       row.put("idle_open_seconds", round(openNanos / 1e9, 2));
       row.put("idle_open_latency_ms", clients.openLatency.summaryMillis());
-      pause(Duration.ofSeconds(2));
+      pause(p.settle());
       long ticks0 = probe.cpuTicks();
       long self0 = h.self().cpuTicks();
       long holdStart = System.nanoTime();

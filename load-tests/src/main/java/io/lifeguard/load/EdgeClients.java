@@ -15,6 +15,7 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,6 +27,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -64,9 +66,24 @@ final class EdgeClients implements AutoCloseable {
   private final Set<Channel> open = ConcurrentHashMap.newKeySet();
   private final EventLoopGroup group;
   private final Bootstrap bootstrap;
+  /** Local addresses the sockets are bound to, round robin; empty: the kernel picks (127.0.0.1). */
+  private final List<InetSocketAddress> sources;
+  private final AtomicInteger nextSource = new AtomicInteger();
   private volatile boolean closing;
 
   EdgeClients(int threads) {
+    this(threads, 0);
+  }
+
+  /**
+   * {@code sourceAddresses} > 0 binds each socket to one of 127.0.0.2, 127.0.0.3, ... before it
+   * connects: the kernel's ephemeral ports (net.ipv4.ip_local_port_range, ~28k) bound the
+   * connections from one source address to one server port, so 100k sockets need several.
+   */
+  EdgeClients(int threads, int sourceAddresses) {
+    List<InetSocketAddress> bind = new ArrayList<>();
+    for (int i = 0; i < sourceAddresses; i++) bind.add(new InetSocketAddress("127.0.0." + (2 + i), 0));
+    this.sources = List.copyOf(bind);
     boolean epoll = Epoll.isAvailable();
     DefaultThreadFactory factory = new DefaultThreadFactory("edge-clients", true);
     this.group = epoll ? new EpollEventLoopGroup(threads, factory) : new NioEventLoopGroup(threads, factory);
@@ -119,7 +136,7 @@ final class EdgeClients implements AutoCloseable {
             ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(8192), handler);
           }
         })
-        .connect(target.uri().getHost(), port);
+        .connect(new InetSocketAddress(target.uri().getHost(), port), nextSource());
     connect.addListener(f -> {
       if (!f.isSuccess()) {
         handler.fail("connect_failed:" + f.cause().getClass().getSimpleName());
@@ -145,6 +162,11 @@ final class EdgeClients implements AutoCloseable {
         }
       });
     });
+  }
+
+  private InetSocketAddress nextSource() {
+    if (sources.isEmpty()) return null;
+    return sources.get(Math.floorMod(nextSource.getAndIncrement(), sources.size()));
   }
 
   int openCount() {

@@ -54,9 +54,11 @@ class LoadSmokeTest {
   @Test
   void edgeBenchOpensHoldsAndHandshakesThroughTheLeanGenerator() throws Exception {
     // No reference peer here (nginx is not a build dependency); the lean Netty generator must
-    // complete Lifeguard's full handshake (upgrade, ClientHello with a token, ServerHello).
+    // complete Lifeguard's full handshake (upgrade, ClientHello with a token, ServerHello). The idle
+    // sockets come from two source addresses, as a 100k run's do.
     Map<String, Object> result = run("edge-bench", "--reference", "none", "--connections", "40", "--handshakes", "20",
-        "--warmup", "10", "--handshake-warmup", "10", "--hold", "1s", "--node-flag-sets", "-Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1");
+        "--warmup", "10", "--handshake-warmup", "10", "--hold", "1s", "--source-addresses", "2",
+        "--node-flag-sets", "-Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1");
     List<?> rows = (List<?>) result.get("rows");
     assertEquals(1, rows.size());
     @SuppressWarnings("unchecked")
@@ -66,6 +68,9 @@ class LoadSmokeTest {
     assertEquals(40L, number(row, "idle_opened"));
     assertEquals(0L, number(row, "idle_failed_opens"));
     assertEquals(40L, number(row, "still_open_after_hold"));
+    @SuppressWarnings("unchecked")
+    Map<String, Object> plan = (Map<String, Object>) result.get("plan");
+    assertEquals(2L, number(plan, "source_addresses"));
     assertEquals(0L, number(row, "dropped_while_held"));
     assertEquals(20L, number(row, "handshakes_ok"));
     assertTrue(row.containsKey("cpu_us_per_handshake"), "server CPU per handshake read from /proc");

@@ -54,6 +54,8 @@ final class EdgeSocket extends ChannelInboundHandlerAdapter implements Outbound 
   private final long closeTimeoutMillis;
   private final java.util.function.Consumer<EdgeSocket> onEnd;
   private SocketHandler handler;
+  /** The WebSocket encoder's context: a write from it goes to the transport unencoded. */
+  private ChannelHandlerContext encoderContext;
 
   private final AtomicInteger pending = new AtomicInteger();
   private final AtomicLong pendingBytes = new AtomicLong();
@@ -85,6 +87,7 @@ final class EdgeSocket extends ChannelInboundHandlerAdapter implements Outbound 
   /** Attaches the handler; must run on the event loop before the first inbound frame. */
   void start(SocketHandler handler) {
     this.handler = handler;
+    this.encoderContext = channel.pipeline().context("wsencoder");
     if (!channel.isActive()) end();
   }
 
@@ -315,6 +318,20 @@ final class EdgeSocket extends ChannelInboundHandlerAdapter implements Outbound 
       if (batch != null) batch.add(loop, task);
       else loop.execute(task);
     }
+    return Offer.ENQUEUED;
+  }
+
+  @Override
+  public Offer offerConstant(ConstantFrame message) {
+    if (closed) return Offer.CLOSED;
+    // In place only where it cannot overtake an earlier offer still queued for this thread (the
+    // ServerHello must come first) and only before the close frame.
+    if (!loop.inEventLoop() || scheduled.get() != 0 || closeSent || ended || encoderContext == null) {
+      return offer(new WsOut.Binary(message.payload()));
+    }
+    if (pending.get() >= capacity) return Offer.DROPPED;
+    // No promise, listener or frame object: a failed write reaches exceptionCaught, which closes.
+    encoderContext.writeAndFlush(message.forOneWrite(), encoderContext.voidPromise());
     return Offer.ENQUEUED;
   }
 

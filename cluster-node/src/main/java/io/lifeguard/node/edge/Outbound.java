@@ -30,6 +30,16 @@ public interface Outbound {
     return offer(message);
   }
 
+  /**
+   * Offers a message every socket sends alike (heartbeats). On {@link #ioThread()}, with no earlier
+   * offer still waiting for that thread, it is written at once past the WebSocket encoder and does
+   * not count against the capacity ({@link Offer#DROPPED} when the capacity is already full);
+   * otherwise it is offered as a {@link WsOut.Binary} of its payload.
+   */
+  default Offer offerConstant(ConstantFrame message) {
+    return offer(new WsOut.Binary(message.payload()));
+  }
+
   /** Ends the socket with a normal close (1000) unless a close was already offered. */
   void complete();
 

@@ -379,9 +379,12 @@ final class RelayConnection implements SocketHandler {
     if (kept.size() != current.length) targets = kept.toArray(NO_TARGETS);
   }
 
-  /** Sends a server heartbeat (seq 0: server-originated frames carry no sequence). */
+  /**
+   * Sends a server heartbeat (seq 0: server-originated frames carry no sequence); on the socket's
+   * I/O thread it is written in place, without a task, copy or callback.
+   */
   void heartbeat() {
-    if (state == State.JOINED) offer(node.heartbeatFrame());
+    if (state == State.JOINED) outbound.offerConstant(node.heartbeatFrame());
   }
 
   /** Refuses the handshake; close() counts it as the handshake's outcome. */

@@ -1,5 +1,6 @@
 package io.lifeguard.node.relay;
 
+import io.lifeguard.node.edge.ConstantFrame;
 import io.lifeguard.node.limits.AddressRateLimiter;
 import io.lifeguard.node.metrics.NodeMetrics;
 import io.lifeguard.protocol.CloseReason;
@@ -46,7 +47,8 @@ public final class RelayNode {
   private final AddressRateLimiter limiter;
   private final RelayLog log = new RelayLog();
   private final SecureRandom random = new SecureRandom();
-  private final ByteString heartbeatFrame = ByteString.fromArrayUnsafe(FrameCodec.encode(Frame.heartbeat(0)));
+  private final ConstantFrame heartbeatFrame =
+      ConstantFrame.binary(ByteString.fromArrayUnsafe(FrameCodec.encode(Frame.heartbeat(0))));
   private final ClusterSharding sharding;
   private final RelayCounters counters;
   private volatile ActorRef<PeerMessage> inbox;
@@ -147,7 +149,7 @@ public final class RelayNode {
   AddressRateLimiter limiter() { return limiter; }
   RelayLog log() { return log; }
   ActorRef<PeerMessage> inbox() { return inbox; }
-  ByteString heartbeatFrame() { return heartbeatFrame; }
+  ConstantFrame heartbeatFrame() { return heartbeatFrame; }
   long supportedFeatures() { return SUPPORTED; }
   ActorSystem<?> system() { return system; }
 
