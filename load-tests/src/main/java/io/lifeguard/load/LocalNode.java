@@ -173,6 +173,16 @@ final class LocalNode implements AutoCloseable {
     }
   }
 
+  /** The node's whole log so far; empty for an attached node. */
+  List<String> logLines() {
+    if (log == null) return List.of();
+    try {
+      return Files.readAllLines(log);
+    } catch (IOException e) {
+      return List.of();
+    }
+  }
+
   String logTail() {
     if (log == null) return "(attached node: no log)";
     try {
