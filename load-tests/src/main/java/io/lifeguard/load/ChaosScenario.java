@@ -42,6 +42,9 @@ final class ChaosScenario {
     int connectConcurrency = f.integer("connect-concurrency", 50);
     double targetSeconds = f.duration("target", Duration.ofSeconds(10)).toMillis() / 1000.0;
     f.rejectUnknown();
+    // The kill's timeline is read from the survivors' membership (INFO) and sharding lines.
+    h.nodeEnvDefault("LOG_LEVEL", "INFO");
+    h.nodeEnvDefault("LOG_PEKKO_DETAIL", "INFO");
     List<LocalNode> nodes = h.startNodes(cluster ? 3 : 1);
     // The proxies cut connections; without cuts they would only add two threads per connection.
     List<ChaosProxy> proxies = new ArrayList<>();
@@ -146,6 +149,8 @@ final class ChaosScenario {
             + kill.get("survivors_frames_sent_during_storm") + " frames lost");
         summary.add("every peer received a frame sent after the kill within " + r.get("recovery_after_kill_seconds") + " s (-1: never)");
         summary.add("survivors' logs (s after the kill): " + r.get("survivor_log_timeline"));
+        summary.add("nodes: " + nodes.size() + ", JVM flags " + r.get("node_jvm_flags") + "; load average at start "
+            + r.get("loadavg_start") + ", now " + ProcessProbe.loadAverage());
         summary.add(verdict(kill, targetSeconds));
       }
       summary.add("outcomes: " + peers.outcomeCounts());
