@@ -2,6 +2,7 @@ package io.lifeguard.load;
 
 import io.lifeguard.protocol.Frame;
 import io.lifeguard.protocol.FrameCodec;
+import io.lifeguard.protocol.FrameKind;
 import io.lifeguard.protocol.HelloCodec;
 import io.lifeguard.protocol.ServerHello;
 import io.netty.buffer.ByteBuf;
@@ -37,16 +38,20 @@ final class EdgeClientHandler extends SimpleChannelInboundHandler<Object> {
   private final EdgeClients.Target target;
   private final CompletableFuture<Channel> result;
   private final Consumer<String> outcomes;
+  /** Binary messages after the ServerHello (the chaos generator's DATA frames); null drops them. */
+  private final Consumer<ByteBuf> frames;
   private WebSocketClientHandshaker handshaker;
   private volatile boolean upgraded;
   private volatile Channel channelOrNull;
   private long heartbeatSeq;
   private String closeDetail = "tcp_closed";
 
-  EdgeClientHandler(EdgeClients.Target target, CompletableFuture<Channel> result, Consumer<String> outcomes) {
+  EdgeClientHandler(EdgeClients.Target target, CompletableFuture<Channel> result, Consumer<String> outcomes,
+      Consumer<ByteBuf> frames) {
     this.target = target;
     this.result = result;
     this.outcomes = outcomes;
+    this.frames = frames;
     // 65,543 bytes is the protocol's largest message (docs/protocol.md §1).
     DefaultHttpHeaders headers = new DefaultHttpHeaders();
     target.headers().forEach(headers::add);
@@ -111,6 +116,8 @@ final class EdgeClientHandler extends SimpleChannelInboundHandler<Object> {
       onServerHello(ch, binary.content());
     } else if ((msg instanceof BinaryWebSocketFrame || msg instanceof TextWebSocketFrame) && target.frames() != null) {
       target.frames().frame(((WebSocketFrame) msg).content());
+    } else if (msg instanceof BinaryWebSocketFrame binary && frames != null) {
+      frames.accept(binary.content());
     } else if (!(msg instanceof WebSocketFrame)) {
       fail("unexpected_message");
     }
@@ -119,6 +126,17 @@ final class EdgeClientHandler extends SimpleChannelInboundHandler<Object> {
   private void onServerHello(Channel ch, ByteBuf content) {
     byte[] bytes = ByteBufUtil.getBytes(content);
     if (!HelloCodec.looksLikeHello(bytes)) {
+      // A refused handshake: the node's CLOSE frame says why (and whether to reconnect).
+      try {
+        Frame frame = FrameCodec.decode(bytes);
+        if (frame.kind() == FrameKind.CLOSE) {
+          closeDetail = "close_" + frame.closeReason().wsCode();
+          fail("refused:" + frame.closeReason().wireName() + ":" + closeDetail);
+          return;
+        }
+      } catch (RuntimeException notAFrame) {
+        // counted below
+      }
       fail("frame_before_server_hello");
       return;
     }

@@ -124,9 +124,17 @@ final class EdgeClients implements AutoCloseable {
 
   /** One connection: completes with its channel when ready, exceptionally (and counted) otherwise. */
   CompletableFuture<Channel> open(Target target, Duration timeout) {
+    return open(target, timeout, null);
+  }
+
+  /**
+   * One connection whose binary messages after the ServerHello go to {@code frames} (called on the
+   * connection's event loop; the buffer is released after the call).
+   */
+  CompletableFuture<Channel> open(Target target, Duration timeout, java.util.function.Consumer<io.netty.buffer.ByteBuf> frames) {
     CompletableFuture<Channel> result = new CompletableFuture<>();
     long started = System.nanoTime();
-    EdgeClientHandler handler = new EdgeClientHandler(target, result, this::count);
+    EdgeClientHandler handler = new EdgeClientHandler(target, result, this::count, frames);
     int port = target.uri().getPort();
     ChannelFuture connect = bootstrap.clone()
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) timeout.toMillis())
@@ -167,6 +175,11 @@ final class EdgeClients implements AutoCloseable {
   private InetSocketAddress nextSource() {
     if (sources.isEmpty()) return null;
     return sources.get(Math.floorMod(nextSource.getAndIncrement(), sources.size()));
+  }
+
+  /** The event loops, for timers such as reconnect delays. */
+  EventLoopGroup group() {
+    return group;
   }
 
   int openCount() {

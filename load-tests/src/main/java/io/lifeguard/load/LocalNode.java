@@ -52,9 +52,12 @@ final class LocalNode implements AutoCloseable {
    */
   static LocalNode start(List<String> launch, List<String> jvmFlags, Map<String, String> env, String seed) {
     try {
-      int httpPort = freePort();
-      int clusterPort = freePort();
-      int edgePort = freePort();
+      // Held open together so the kernel cannot hand the same port out twice (it did: the edge and
+      // the cluster port of one node collided, and the node exited with a bind failure).
+      int[] ports = freePorts(4);
+      int httpPort = ports[0];
+      int clusterPort = ports[1];
+      int edgePort = ports[2];
       Path dataDir = Files.createTempDirectory("lifeguard-load-node");
       Path log = dataDir.resolve("node.log");
       List<String> command = new ArrayList<>();
@@ -68,7 +71,7 @@ final class LocalNode implements AutoCloseable {
       vars.put("LIFEGUARD_EDGE_PORT", Integer.toString(edgePort));
       vars.put("LIFEGUARD_CLUSTER_HOST", HOST);
       vars.put("LIFEGUARD_CLUSTER_PORT", Integer.toString(clusterPort));
-      vars.put("LIFEGUARD_MANAGEMENT_PORT", Integer.toString(freePort()));
+      vars.put("LIFEGUARD_MANAGEMENT_PORT", Integer.toString(ports[3]));
       vars.put("LIFEGUARD_DATA_DIR", dataDir.toString());
       if (seed != null) vars.put("LIFEGUARD_SEED_NODES", seed);
       vars.putAll(env);
@@ -195,6 +198,16 @@ final class LocalNode implements AutoCloseable {
     }
   }
 
+  /** The node's whole log so far; empty for an attached node. */
+  List<String> logLines() {
+    if (log == null) return List.of();
+    try {
+      return Files.readAllLines(log);
+    } catch (IOException e) {
+      return List.of();
+    }
+  }
+
   String logTail() {
     if (log == null) return "(attached node: no log)";
     try {
@@ -202,6 +215,30 @@ final class LocalNode implements AutoCloseable {
       return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
     } catch (IOException e) {
       return "(no log: " + e + ")";
+    }
+  }
+
+  /** {@code count} distinct free ports on {@link #HOST}. */
+  static int[] freePorts(int count) {
+    List<ServerSocket> held = new ArrayList<>();
+    try {
+      int[] ports = new int[count];
+      for (int i = 0; i < count; i++) {
+        ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST));
+        held.add(socket);
+        ports[i] = socket.getLocalPort();
+      }
+      return ports;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } finally {
+      for (ServerSocket socket : held) {
+        try {
+          socket.close();
+        } catch (IOException e) {
+          // closing a listening socket we own
+        }
+      }
     }
   }
 

@@ -134,6 +134,18 @@ class LoadSmokeTest {
   }
 
   @Test
+  void chaosReconnectsEveryCutPeerThroughTheLeanGenerator() throws Exception {
+    Map<String, Object> result = run("chaos", "--sessions", "4", "--rate", "5", "--disconnects-per-second", "4",
+        "--duration", "3s", "--recover-timeout", "20s");
+    assertEquals(8L, number(result, "peers"));
+    assertTrue(number(result, "cuts") > 0, "the proxy cut connections");
+    assertEquals(number(result, "disconnects_seen"), number(result, "reconnects"), "every cut peer came back");
+    assertEquals(0L, number(result, "clients_gave_up"));
+    assertEquals(8L, number(result, "connected_at_end"));
+    assertEquals(false, result.get("node_killed"));
+  }
+
+  @Test
   void refusesAnyHostButLoopback() {
     assertEquals(2, LoadMain.run(new String[] {"idle", "--host", "10.0.0.1", "--signing-jwk-file", "/nonexistent"}));
   }

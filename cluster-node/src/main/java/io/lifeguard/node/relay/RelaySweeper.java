@@ -17,6 +17,9 @@ final class RelaySweeper implements Runnable {
 
   private final RelayNode node;
   private final long helloNanos;
+  /** Past the join's own timeout, so the join's refusal (with its reason) normally comes first. */
+  private static final java.time.Duration JOIN_BACKSTOP_MARGIN = java.time.Duration.ofSeconds(1);
+  private final long joiningNanos;
   private final long heartbeatNanos;
   private final long heartbeatDeadlineNanos;
   private final long idleNanos;
@@ -28,6 +31,7 @@ final class RelaySweeper implements Runnable {
     this.node = node;
     RelaySettings s = node.settings();
     helloNanos = s.helloTimeout().toNanos();
+    joiningNanos = helloNanos + s.joinTimeout().toNanos() + JOIN_BACKSTOP_MARGIN.toNanos();
     heartbeatNanos = s.heartbeatInterval().toNanos();
     heartbeatDeadlineNanos = s.heartbeatDeadline().toNanos();
     idleNanos = s.idleTimeout().toNanos();
@@ -47,9 +51,17 @@ final class RelaySweeper implements Runnable {
     boolean checkIdle = idleChecks.due(now);
     for (RelayConnection c : node.registry().all()) {
       switch (c.state()) {
-        case AWAITING_HELLO, JOINING -> {
+        case AWAITING_HELLO -> {
           if (now - c.openedAtNanos() >= helloNanos) {
             c.close(CloseReason.HANDSHAKE_TIMEOUT, "no ClientHello within " + node.settings().helloTimeout().toMillis() + " ms");
+          }
+        }
+        // The hello came; the join has its own join-timeout (long enough to outlast a crash
+        // failover) and refuses with TRY_AGAIN_LATER when it runs out. Closing here at the hello
+        // timeout cut that wait short: this is only the backstop for a join that never answers.
+        case JOINING -> {
+          if (now - c.openedAtNanos() >= joiningNanos) {
+            c.close(CloseReason.TRY_AGAIN_LATER, "join unanswered after " + joiningNanos / 1_000_000 + " ms");
           }
         }
         case JOINED -> {
