@@ -69,14 +69,11 @@ final class EdgeBenchScenario {
     int clientThreads = f.integer("client-threads", 1);
     // One source address reaches one server port from ~28k ephemeral ports (ip_local_port_range).
     int sourceAddresses = f.integer("source-addresses", connections > 25_000 ? (connections + 24_999) / 25_000 : 0);
-    String reference = f.string("reference", "nchan");
-    String nginx = f.string("nginx", "nginx");
-    String module = f.string("nchan-module", "/usr/lib/nginx/modules/ngx_nchan_module.so");
+    NchanPeer.Reference reference = NchanPeer.Reference.from(f);
     int backlog = f.integer("reference-backlog", 4096);
     List<String> flagSets = Arrays.asList(f.string("node-flag-sets", DEFAULT_FLAG_SETS).split(";"));
     String logLevel = f.string("node-log-level", "INFO");
     f.rejectUnknown();
-    if (!reference.equals("nchan") && !reference.equals("none")) throw new IllegalArgumentException("--reference nchan|none");
     // Both phases hold every connection at once, in this JVM and in the server (same limit via run.sh).
     long fdLimit = openFileLimit();
     if (Math.max(connections, handshakes) + 512L > fdLimit) {
@@ -89,10 +86,10 @@ final class EdgeBenchScenario {
         settle, timeout, clientThreads, sourceAddresses);
     List<Map<String, Object>> rows = new ArrayList<>();
     Map<String, Object> ref = null;
-    if (reference.equals("nchan")) {
+    if (reference.enabled()) {
       // Room for the largest phase: nginx refuses connections beyond worker_connections.
       int held = Math.max(connections, Math.max(handshakes, Math.min(handshakeWarmup, WARMUP_BATCH)));
-      try (NchanPeer peer = NchanPeer.start(nginx, module, backlog, 15, held + 1024)) {
+      try (NchanPeer peer = reference.start(backlog, 15, held + 1024)) {
         ref = measure(h, plan, "nchan", peer.version() + ", 1 worker", nchanServer(peer));
         ref.put("server_log_tail", tail(peer.log()));
         rows.add(ref);
@@ -114,7 +111,7 @@ final class EdgeBenchScenario {
       }
     }
     h.result.put("plan", plan.asMap());
-    h.result.put("reference", reference.equals("nchan") ? "nginx+nchan" : "none");
+    h.result.put("reference", reference.label());
     h.result.put("node_log_level", logLevel);
     h.result.put("rows", rows);
     h.finish(EdgeBenchReport.summary(rows, ref));

@@ -42,18 +42,14 @@ final class EdgeBridgeScenario {
     int connections = f.integer("connections", 10_000);
     int sockets = f.integer("sockets", 200);
     int bytes = f.integer("bytes", 100);
-    List<Double> rates = Arrays.stream(f.string("rates", "20000,50000,100000").split(",")).map(String::trim)
-        .map(Double::parseDouble).toList();
+    List<Double> rates = f.decimals("rates", "20000,50000,100000");
     Duration duration = f.duration("duration", Duration.ofSeconds(10));
     Duration warmup = f.duration("warmup", Duration.ofSeconds(5));
     Duration timeout = f.duration("connect-timeout", Duration.ofSeconds(10));
     int clientThreads = f.integer("client-threads", 1);
-    String reference = f.string("reference", "nchan");
-    String nginx = f.string("nginx", "nginx");
-    String module = f.string("nchan-module", "/usr/lib/nginx/modules/ngx_nchan_module.so");
+    NchanPeer.Reference reference = NchanPeer.Reference.from(f);
     String nodeFlags = f.string("node-flags", "-XX:+UseSerialGC -Xms64m -Xmx1g");
     f.rejectUnknown();
-    if (!reference.equals("nchan") && !reference.equals("none")) throw new IllegalArgumentException("--reference nchan|none");
     if (bytes < Payload.MIN_BYTES) throw new IllegalArgumentException("--bytes must be at least " + Payload.MIN_BYTES);
     long fdLimit = EdgeBenchScenario.openFileLimit();
     if (Math.max(connections, handshakes) + 2L * sockets + 512 > fdLimit) {
@@ -71,8 +67,8 @@ final class EdgeBridgeScenario {
     Bench b = new Bench(h, handshakes, concurrency, connections, sockets, bytes, rates, duration, warmup, timeout, clientThreads);
     List<Map<String, Object>> rows = new ArrayList<>();
     Map<String, Object> ref = null;
-    if (reference.equals("nchan")) {
-      try (NchanPeer peer = NchanPeer.start(nginx, module, 4096, 15, Math.max(connections, handshakes) + 2 * sockets + 1024)) {
+    if (reference.enabled()) {
+      try (NchanPeer peer = reference.start(4096, 15, Math.max(connections, handshakes) + 2 * sockets + 1024)) {
         ref = b.measure("nchan", peer.version() + ", 1 worker", peer.probe(), null, nchanSide(peer), () -> {});
         rows.add(ref);
       }
@@ -92,7 +88,7 @@ final class EdgeBridgeScenario {
       redisClient.shutdown();
     }
     h.result.put("plan", plan);
-    h.result.put("reference", reference.equals("nchan") ? "nginx+nchan" : "none");
+    h.result.put("reference", reference.label());
     h.result.put("rows", rows);
     h.finish(summary(rows, ref));
     return 0;

@@ -39,18 +39,14 @@ final class EdgeFanoutScenario {
     int sessions = f.integer("sessions", 100);
     int peers = f.integer("peers", 10);
     int bytes = f.integer("bytes", 100);
-    List<Double> rates = Arrays.stream(f.string("rates", "10000,30000,60000").split(",")).map(String::trim)
-        .map(Double::parseDouble).toList();
+    List<Double> rates = f.decimals("rates", "10000,30000,60000");
     Duration duration = f.duration("duration", Duration.ofSeconds(10));
     Duration warmup = f.duration("warmup", Duration.ofSeconds(5));
     Duration timeout = f.duration("connect-timeout", Duration.ofSeconds(10));
     int clientThreads = f.integer("client-threads", 1);
-    String reference = f.string("reference", "nchan");
-    String nginx = f.string("nginx", "nginx");
-    String module = f.string("nchan-module", "/usr/lib/nginx/modules/ngx_nchan_module.so");
+    NchanPeer.Reference reference = NchanPeer.Reference.from(f);
     String nodeFlags = f.string("node-flags", "-XX:+UseSerialGC -Xms64m -Xmx1g");
     f.rejectUnknown();
-    if (!reference.equals("nchan") && !reference.equals("none")) throw new IllegalArgumentException("--reference nchan|none");
     if (peers < 2) throw new IllegalArgumentException("--peers must be at least 2 (a sender and a receiver)");
     if (bytes < Payload.MIN_BYTES + FrameCodec.HEADER_LENGTH) {
       throw new IllegalArgumentException("--bytes must be at least " + (Payload.MIN_BYTES + FrameCodec.HEADER_LENGTH));
@@ -58,8 +54,8 @@ final class EdgeFanoutScenario {
     Plan plan = new Plan(sessions, peers, bytes, rates, duration, warmup, timeout, clientThreads);
     List<Map<String, Object>> rows = new ArrayList<>();
     Map<String, Object> ref = null;
-    if (reference.equals("nchan")) {
-      try (NchanPeer peer = NchanPeer.start(nginx, module, 4096, 15, sessions * peers + 1024)) {
+    if (reference.enabled()) {
+      try (NchanPeer peer = reference.start(4096, 15, sessions * peers + 1024)) {
         ref = measure(h, plan, "nchan", peer.version() + ", 1 worker", peer.probe(), nchanSide(peer, bytes));
         rows.add(ref);
       }
@@ -74,7 +70,7 @@ final class EdgeFanoutScenario {
       node.close();
     }
     h.result.put("plan", plan.asMap());
-    h.result.put("reference", reference.equals("nchan") ? "nginx+nchan" : "none");
+    h.result.put("reference", reference.label());
     h.result.put("rows", rows);
     h.finish(summary(rows, ref));
     return 0;

@@ -43,6 +43,11 @@ final class Flags {
     return Double.parseDouble(string(name, Double.toString(fallback)));
   }
 
+  /** A comma-separated list of numbers, e.g. {@code --rates 10000,30000}. */
+  java.util.List<Double> decimals(String name, String fallback) {
+    return java.util.Arrays.stream(string(name, fallback).split(",")).map(String::trim).map(Double::parseDouble).toList();
+  }
+
   boolean bool(String name) {
     return Boolean.parseBoolean(string(name, "false"));
   }

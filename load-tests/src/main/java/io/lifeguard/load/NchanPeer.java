@@ -31,6 +31,29 @@ final class NchanPeer implements AutoCloseable {
     this.dir = dir;
   }
 
+  /**
+   * The reference-peer flags every edge scenario takes: {@code --reference nchan|none}, {@code
+   * --nginx} (binary) and {@code --nchan-module} (path).
+   */
+  record Reference(boolean enabled, String nginx, String module) {
+    static Reference from(Flags f) {
+      String reference = f.string("reference", "nchan");
+      String nginx = f.string("nginx", "nginx");
+      String module = f.string("nchan-module", "/usr/lib/nginx/modules/ngx_nchan_module.so");
+      if (!reference.equals("nchan") && !reference.equals("none")) throw new IllegalArgumentException("--reference nchan|none");
+      return new Reference(reference.equals("nchan"), nginx, module);
+    }
+
+    NchanPeer start(int backlog, int pingSeconds, int workerConnections) {
+      return NchanPeer.start(nginx, module, backlog, pingSeconds, workerConnections);
+    }
+
+    /** What the JSON line names as the reference. */
+    String label() {
+      return enabled ? "nginx+nchan" : "none";
+    }
+  }
+
   static NchanPeer start(String nginx, String module, int backlog, int pingSeconds, int workerConnections) {
     try {
       Path dir = Files.createTempDirectory("lifeguard-nchan");
