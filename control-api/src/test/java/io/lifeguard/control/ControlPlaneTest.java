@@ -139,7 +139,8 @@ class ControlPlaneTest {
 
     redisServer.startProcess(); // comes back empty: no persistence
     await("pending pause written back and seen by b", Duration.ofSeconds(15), b::fallbackPaused);
-    assertTrue(a.killSwitch().state().propagated());
+    // b can read the value before a's write completion marks it propagated: wait for a, don't race it.
+    await("a marks its pause propagated", Duration.ofSeconds(5), () -> a.killSwitch().state().propagated());
     try (var check = RedisClient.create(redisServer.url()).connect()) {
       assertTrue(check.sync().get(KillSwitch.KEY).contains("\"by\":\"ops-alice\""));
     }
