@@ -5,40 +5,35 @@ import io.netty.buffer.UnpooledByteBufAllocator;
 import org.apache.pekko.util.ByteString;
 
 /**
- * A binary message many sockets send alike (the relay's heartbeat), encoded once as a server
- * WebSocket frame (unmasked, so the bytes are the same for every socket). {@link
- * Outbound#offerConstant} writes it past the WebSocket encoder: no copy, frame object or callback per
- * socket. Small payloads only (up to 125 bytes: one header byte for the length).
+ * A binary message many sockets send alike for the node's whole life (the relay's heartbeat):
+ * one {@link SharedFrame} whose creator's reference is never given back. {@link
+ * Outbound#offerConstant} writes it past the WebSocket encoder: no copy, frame object or callback
+ * per socket.
  */
 public final class ConstantFrame {
-  // Not pooled and not leak-tracked: it lives as long as the node, and sockets write duplicates.
+  // Not pooled and not leak-tracked: it lives as long as the node, and sockets write views of it.
   private static final UnpooledByteBufAllocator ALLOCATOR = new UnpooledByteBufAllocator(true, true);
 
   private final ByteString payload;
-  private final ByteBuf encoded;
+  private final SharedFrame frame;
 
-  private ConstantFrame(ByteString payload, ByteBuf encoded) {
+  private ConstantFrame(ByteString payload, SharedFrame frame) {
     this.payload = payload;
-    this.encoded = encoded;
+    this.frame = frame;
   }
 
-  /** A FIN binary frame carrying {@code payload} (at most 125 bytes). */
+  /** A FIN binary frame carrying {@code payload}. */
   public static ConstantFrame binary(ByteString payload) {
-    if (payload.size() > 125) throw new IllegalArgumentException("shared frames carry at most 125 bytes");
-    ByteBuf frame = ALLOCATOR.directBuffer(2 + payload.size());
-    frame.writeByte(0x82).writeByte(payload.size()).writeBytes(payload.toArray());
-    return new ConstantFrame(payload, frame);
+    return new ConstantFrame(payload, SharedFrame.binary(payload, ALLOCATOR));
   }
 
   public ByteString payload() {
     return payload;
   }
 
-  /**
-   * A view of the encoded frame for one write, retained: the write releases it, and the shared
-   * bytes (never written to, never released to zero) stay.
-   */
+  /** A view of the encoded frame for one write, retained: the write releases it. */
   ByteBuf forOneWrite() {
-    return encoded.retainedDuplicate();
+    frame.retain();
+    return frame.view();
   }
 }

@@ -1,6 +1,7 @@
 package io.lifeguard.node.edge;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import org.apache.pekko.util.ByteString;
 
@@ -23,9 +24,13 @@ public final class SharedFrame {
 
   /** A server-to-client binary frame (final, unmasked, no extensions) carrying {@code payload}. */
   public static SharedFrame binary(ByteString payload) {
+    return binary(payload, PooledByteBufAllocator.DEFAULT);
+  }
+
+  static SharedFrame binary(ByteString payload, ByteBufAllocator allocator) {
     int length = payload.length();
     int header = length <= 125 ? 2 : length <= 0xFFFF ? 4 : 10;
-    ByteBuf buf = PooledByteBufAllocator.DEFAULT.directBuffer(header + length);
+    ByteBuf buf = allocator.directBuffer(header + length);
     buf.writeByte(FIN_BINARY);
     if (length <= 125) {
       buf.writeByte(length);
