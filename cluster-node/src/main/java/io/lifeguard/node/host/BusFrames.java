@@ -146,8 +146,18 @@ final class BusFrames {
     return node;
   }
 
+  /**
+   * How long a client waits before it sends a frame refused as {@code unavailable} again: about
+   * one ask attempt, the time a moved host entity needs to answer on its new node once its shard
+   * is routed there.
+   */
+  static final int UNAVAILABLE_RETRY_AFTER_MS = 1000;
+
   static String error(String id, String code, String message) {
-    return frame("error", id).put("code", code).put("message", message).toString();
+    ObjectNode error = frame("error", id).put("code", code).put("message", message);
+    // A hint the client can act on without a table of codes: this refusal is worth retrying.
+    if ("unavailable".equals(code)) error.put("retry_after_ms", UNAVAILABLE_RETRY_AFTER_MS);
+    return error.toString();
   }
 
   static String topicReply(String type, String id, String namespace, String topic) {
