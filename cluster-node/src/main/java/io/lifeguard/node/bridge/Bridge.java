@@ -67,7 +67,6 @@ public final class Bridge {
     return new BridgeRoutes(settings, bridge);
   }
 
-
   private void closeIdle() {
     long now = System.nanoTime();
     for (BridgeConnection connection : open) connection.closeIfIdle(now);

@@ -35,7 +35,6 @@ import org.apache.pekko.util.ByteString;
  * the host bus's idle timeout).
  */
 public final class IdleConnections {
-
   private final Set<Watch> watched = ConcurrentHashMap.newKeySet();
   private final long idleNanos;
 
