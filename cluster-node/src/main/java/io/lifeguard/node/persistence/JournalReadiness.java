@@ -33,9 +33,10 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>down after {@link #FAILURES_TO_DOWN} failed JDBC probes in a row (a validity check on a
  *       kept connection, a fresh one after a failure, bounded to a few seconds), or at the first
- *       failed probe after a host entity's write or recovery failed here ({@link JournalHealth#suspect()}, which already
- *       makes the entities here refuse): sharding then places no host here and moves the ones held
- *       here away, and the host entities still here answer {@code unavailable} at once;
+ *       failed probe after a host entity's write or recovery failed here ({@link
+ *       JournalHealth#suspect()}, which already makes the entities here refuse): sharding then
+ *       places no host here and moves the ones held here away, and the host entities still here
+ *       answer {@code unavailable} at once;
  *   <li>up again only when a JDBC probe succeeds <em>and</em> a {@link JournalProbe} recovery
  *       succeeds through the persistence plugins, so an open circuit breaker (reset after
  *       {@code jdbc-journal.circuit-breaker.reset-timeout}) does not let hosts come back early.
