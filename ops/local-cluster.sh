@@ -29,7 +29,7 @@
 #   LIFEGUARD_LOCAL_CLASSPATH  run io.lifeguard.node.Main from this class path instead of the jar
 #   LIFEGUARD_LOCAL_READY_TIMEOUT  default 90 (seconds to wait for each node's /ready)
 #   LOG_FORMAT / LOG_LEVEL     default text / INFO (use LOG_FORMAT=json to see production lines)
-#   LIFEGUARD_JAVA_OPTS        default "-XX:+UseSerialGC -Xms64m -Xmx512m" (docs/perf/edge.md)
+#   LIFEGUARD_JAVA_OPTS        default "-XX:+UseSerialGC -Xms64m -Xmx512m -XX:PerfDataSamplingInterval=1000" (docs/perf/edge.md, idle.md)
 #   LIFEGUARD_ADMIN_TOKENS / LIFEGUARD_SERVICE_TOKENS  default ops:admin-secret / backend:dev-secret
 #                              (the README's "Try it" credentials)
 #   MVN_ARGS                   extra arguments for the build when the jar is missing (e.g. -o)
@@ -64,7 +64,7 @@ load_settings() {
   JDBC_URL="${LIFEGUARD_LOCAL_JDBC_URL:-jdbc:postgresql://127.0.0.1:5432/lifeguard}"
   PGUSER_LOCAL="${LIFEGUARD_LOCAL_PGUSER:-postgres}"
   REDIS_URL="${LIFEGUARD_LOCAL_REDIS_URL:-${LIFEGUARD_REDIS_URL:-redis://127.0.0.1:6379}}"
-  JAVA_OPTS="${LIFEGUARD_JAVA_OPTS:--XX:+UseSerialGC -Xms64m -Xmx512m}"
+  JAVA_OPTS="${LIFEGUARD_JAVA_OPTS:--XX:+UseSerialGC -Xms64m -Xmx512m -XX:PerfDataSamplingInterval=1000}"
   ADMIN_TOKENS="${LIFEGUARD_ADMIN_TOKENS:-ops:admin-secret}"
   SERVICE_TOKENS="${LIFEGUARD_SERVICE_TOKENS:-backend:dev-secret}"
   local name

@@ -7,7 +7,7 @@ import { CloseReasons, closeReasonOrFallback } from './close.js';
 import { NotConnectedError, ProtocolError } from './errors.js';
 import { equalBytes, randomBytes, toBytes } from './bytes.js';
 import { closeFrame, closeReasonOf, decodeFrame, encodeFrame, heartbeatFrame, HEADER_LENGTH, Kind, MAX_BODY } from './frame.js';
-import { decodeServerHello, encodeClientHello, looksLikeHello, NONCE_LENGTH, PROTOCOL_VERSION } from './hello.js';
+import { decodeServerHello, encodeClientHello, hasFeature, HEARTBEAT_ANSWER, looksLikeHello, NONCE_LENGTH, PROTOCOL_VERSION } from './hello.js';
 import { decodeAnnounce, encodeAnnounce, FrameSealer, isAnnounce, KeySchedule, Suite, suiteFromFeatureBits } from './crypto.js';
 import { PeerKeyring } from './keyring.js';
 
@@ -30,6 +30,7 @@ export class Connection {
   #keyring = null;
   #plainSeq = 0;
   #heartbeatSeq = 0;
+  #answersHeartbeats = false;
   #outbound = Promise.resolve();
   #inbound = Promise.resolve();
   #timers = new Set();
@@ -70,7 +71,7 @@ export class Connection {
     socket.onerror = noop; // a close event always follows
     socket.onopen = () => {
       const { sessionId, role } = this.settings;
-      this.#enqueue(encodeClientHello({ sessionId, token, clientNonce: this.clientNonce, role })).catch(noop);
+      this.#enqueue(encodeClientHello({ sessionId, token, clientNonce: this.clientNonce, role, features: HEARTBEAT_ANSWER })).catch(noop);
     };
     socket.onmessage = (event) => this.#onSocketMessage(event.data);
     socket.onclose = (event) => this.#end(this.#localClose ?? this.#announcedClose ?? closeReasonOrFallback(event.code));
@@ -153,7 +154,11 @@ export class Connection {
       return;
     }
     const frame = decodeFrame(message);
-    if (frame.kind === Kind.HEARTBEAT) return;
+    if (frame.kind === Kind.HEARTBEAT) {
+      // With HEARTBEAT_ANSWER our heartbeat is the answer to the node's (section 5).
+      if (this.#answersHeartbeats) this.#sendHeartbeat();
+      return;
+    }
     if (frame.kind === Kind.CLOSE) {
       this.#announcedClose = closeReasonOf(frame);
       return;
@@ -185,6 +190,7 @@ export class Connection {
     this.#clearTimers();
     this.hello = hello;
     if (this.#ownKeys !== null) this.#enqueue(encodeAnnounce(this.#ownKeys.announce(true))).catch(noop);
+    this.#answersHeartbeats = hasFeature(hello.featuresBitmap, HEARTBEAT_ANSWER);
     const intervalMs = hello.heartbeatInterval * 1000;
     this.#lastReceived = performance.now();
     this.#timer(setInterval(() => this.#heartbeat(intervalMs), intervalMs), true);
@@ -227,6 +233,11 @@ export class Connection {
       this.#fail(CloseReasons.heartbeat_timeout);
       return;
     }
+    // Answering the node's heartbeats instead, this timer only watches the deadline.
+    if (!this.#answersHeartbeats) this.#sendHeartbeat();
+  }
+
+  #sendHeartbeat() {
     this.#enqueue(heartbeatFrame(this.#heartbeatSeq)).catch(noop);
     this.#heartbeatSeq = (this.#heartbeatSeq + 1) >>> 0;
   }

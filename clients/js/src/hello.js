@@ -15,18 +15,27 @@ export function looksLikeHello(message) {
   return message.length > 0 && message[0] === 0x7b;
 }
 
-export function encodeClientHello({ sessionId, token, clientNonce, role, protocolVersion = PROTOCOL_VERSION, compression = 'none' }) {
-  const bytes = utf8(
-    JSON.stringify({
-      type: 'client_hello',
-      session_id: sessionId,
-      token,
-      client_nonce: toBase64Url(clientNonce),
-      protocol_version: protocolVersion,
-      compression,
-      role,
-    }),
-  );
+/** Feature bit 5 (section 9): the client answers the node's heartbeats instead of keeping its own timer. */
+export const HEARTBEAT_ANSWER = 0x20;
+
+/** True when every bit of `flag` is set in `bits` (bitmaps may exceed 32 bits, so no `&`). */
+export function hasFeature(bits, flag) {
+  return Math.floor(bits / flag) % 2 === 1;
+}
+
+export function encodeClientHello({ sessionId, token, clientNonce, role, protocolVersion = PROTOCOL_VERSION, compression = 'none', features = 0 }) {
+  const json = {
+    type: 'client_hello',
+    session_id: sessionId,
+    token,
+    client_nonce: toBase64Url(clientNonce),
+    protocol_version: protocolVersion,
+    compression,
+    role,
+  };
+  // Left out when nothing is asked for, as nodes that predate the key expect.
+  if (features !== 0) json.features = features;
+  const bytes = utf8(JSON.stringify(json));
   if (bytes.length > MAX_HELLO_BYTES) throw new ProtocolError('OVERSIZED', `hello of ${bytes.length} bytes`);
   return bytes;
 }

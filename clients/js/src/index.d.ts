@@ -204,7 +204,9 @@ export function decodeFrame(message: Uint8Array): Frame;
 export function closeFrame(reason: CloseReason): Uint8Array;
 export function closeReasonOf(frame: Frame): CloseReason;
 export function heartbeatFrame(seq: number): Uint8Array;
-export function encodeClientHello(hello: { sessionId: string; token: string; clientNonce: Uint8Array; role: Role; protocolVersion?: number; compression?: 'none' | 'brotli' }): Uint8Array;
+export function encodeClientHello(hello: { sessionId: string; token: string; clientNonce: Uint8Array; role: Role; protocolVersion?: number; compression?: 'none' | 'brotli'; features?: number }): Uint8Array;
+/** Feature bit 5: the client answers the node's heartbeats (docs/protocol.md sections 5 and 9). */
+export const HEARTBEAT_ANSWER: 0x20;
 export function decodeServerHello(message: Uint8Array): ServerHello;
 /** Splits a token without verifying it (the node verifies); e.g. to read `exp`. */
 export function decodeToken(compact: string): { header: Record<string, unknown>; claims: Record<string, unknown>; signingInput: string; signature: Uint8Array | null };

@@ -4,7 +4,7 @@ export { BridgeClient, BridgeMessageError, BridgeReasons } from './bridge.js';
 export { CloseReasons, closeReason, closeReasonForCode, closeReasonOrFallback } from './close.js';
 export { ClosedError, NotConnectedError, ProtocolError } from './errors.js';
 export { Kind, decodeFrame, encodeFrame, closeFrame, closeReasonOf, heartbeatFrame, MAX_BODY } from './frame.js';
-export { decodeServerHello, encodeClientHello } from './hello.js';
+export { decodeServerHello, encodeClientHello, HEARTBEAT_ANSWER } from './hello.js';
 export { decodeToken } from './token.js';
 export {
   Suite, KeySchedule, FrameSealer, FrameOpener, encodeAnnounce, decodeAnnounce, hkdfExtract, hkdfExpand, frameNonce,

@@ -7,7 +7,7 @@ import { WebSocketServer, WebSocket } from 'ws';
 import {
   Backoff, BridgeClient, closeReasonOrFallback, CloseReasons, decodeFrame, decodeServerHello, encodeFrame, FrameOpener,
   FrameSealer, GapDetector, Kind, KeySchedule, LifeguardClient, reconnectDelay, Suite, UrlRotation, toBase64Url, closeFrame,
-  decodeAnnounce, encodeAnnounce, PeerKeyring,
+  decodeAnnounce, encodeAnnounce, PeerKeyring, HEARTBEAT_ANSWER,
 } from '../src/index.js';
 import { utf8 } from '../src/bytes.js';
 
@@ -223,6 +223,37 @@ test('client: a refusal CLOSE frame before the hello decides; node_full reconnec
   assert.equal(events[3].url, good.url);
   await client.close();
   await Promise.all([full.close(), good.close()]);
+});
+
+test('client: asks for HEARTBEAT_ANSWER, answers each node heartbeat when granted and sends none of its own', async () => {
+  const heartbeat = () => new Uint8Array([1, 2, 0, 0, 0, 0, 0, 0]);
+  let asked = null;
+  const answers = [];
+  const unprompted = [];
+  const server = await scriptedServer((socket, hello) => {
+    asked = hello.features;
+    socket.send(helloFor(hello, { features_bitmap: HEARTBEAT_ANSWER, heartbeat_interval: 1 }));
+    // Each node heartbeat waits for its answer (the exchange is not timed), then silence.
+    socket.on('message', (data) => {
+      if (answers.length < 3) {
+        answers.push(data[1]);
+        if (answers.length < 3) socket.send(heartbeat());
+      } else {
+        unprompted.push(data[1]);
+      }
+    });
+    socket.send(heartbeat());
+  });
+  const { client, closes } = recordingClient(server.url);
+  await client.connect();
+  await waitFor('three answers', () => answers.length === 3);
+  assert.equal(asked, HEARTBEAT_ANSWER);
+  assert.deepEqual(answers, [Kind.HEARTBEAT, Kind.HEARTBEAT, Kind.HEARTBEAT]);
+  await waitFor('heartbeat timeout', () => closes().length >= 1);
+  assert.equal(closes()[0], 'heartbeat_timeout');
+  assert.deepEqual(unprompted, [], 'heartbeats the node did not ask for');
+  await client.close();
+  await server.close();
 });
 
 test('client: no server hello in time is handshake_timeout, and a silent node is heartbeat_timeout', async () => {

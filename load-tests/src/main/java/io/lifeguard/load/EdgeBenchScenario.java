@@ -2,6 +2,7 @@ package io.lifeguard.load;
 
 import io.lifeguard.protocol.ClientHello;
 import io.lifeguard.protocol.Compression;
+import io.lifeguard.protocol.FeatureBits;
 import io.lifeguard.protocol.HelloCodec;
 import io.lifeguard.protocol.Role;
 import java.security.SecureRandom;
@@ -67,6 +68,12 @@ final class EdgeBenchScenario {
     Duration settle = f.duration("settle", Duration.ofSeconds(2));
     Duration timeout = f.duration("connect-timeout", Duration.ofSeconds(10));
     int clientThreads = f.integer("client-threads", 1);
+    // answer: the generator asks for HEARTBEAT_ANSWER and answers the node's heartbeats (what the
+    // project's clients do); own: each socket beats on its own timer, as clients before it did.
+    String heartbeatMode = f.string("heartbeat-mode", "answer");
+    if (!heartbeatMode.equals("answer") && !heartbeatMode.equals("own")) {
+      throw new IllegalArgumentException("--heartbeat-mode must be answer or own, was " + heartbeatMode);
+    }
     // One source address reaches one server port from ~28k ephemeral ports (ip_local_port_range).
     int sourceAddresses = f.integer("source-addresses", connections > 25_000 ? (connections + 24_999) / 25_000 : 0);
     NchanPeer.Reference reference = NchanPeer.Reference.from(f);
@@ -83,7 +90,7 @@ final class EdgeBenchScenario {
 
     if (handshakeWarmup < 0) throw new IllegalArgumentException("--handshake-warmup must not be negative");
     Plan plan = new Plan(connections, openConcurrency, handshakes, handshakeConcurrency, warmup, handshakeWarmup, hold,
-        settle, timeout, clientThreads, sourceAddresses);
+        settle, timeout, clientThreads, sourceAddresses, heartbeatMode);
     List<Map<String, Object>> rows = new ArrayList<>();
     Map<String, Object> ref = null;
     if (reference.enabled()) {
@@ -103,7 +110,8 @@ final class EdgeBenchScenario {
       LocalNode node = h.startNode("bench-" + i, jvm, Map.of("LOG_LEVEL", logLevel,
           "LIFEGUARD_RELAY_MAX_CONNECTIONS", maxConnections));
       try {
-        Map<String, Object> row = measure(h, plan, "lifeguard", jvm.isEmpty() ? "none" : set, lifeguardServer(h, node));
+        Map<String, Object> row = measure(h, plan, "lifeguard", jvm.isEmpty() ? "none" : set, lifeguardServer(h, node,
+            plan.heartbeatMode().equals("answer") ? FeatureBits.HEARTBEAT_ANSWER : 0));
         if (ref != null) row.put("ratios_to_reference", EdgeBenchReport.ratios(row, ref));
         rows.add(row);
       } finally {
@@ -119,7 +127,8 @@ final class EdgeBenchScenario {
   }
 
   record Plan(int connections, int openConcurrency, int handshakes, int handshakeConcurrency, int warmup,
-      int handshakeWarmup, Duration hold, Duration settle, Duration timeout, int clientThreads, int sourceAddresses) {
+      int handshakeWarmup, Duration hold, Duration settle, Duration timeout, int clientThreads, int sourceAddresses,
+      String heartbeatMode) {
     Map<String, Object> asMap() {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("idle_connections", connections);
@@ -133,6 +142,7 @@ final class EdgeBenchScenario {
       m.put("connect_timeout_ms", timeout.toMillis());
       m.put("client_threads", clientThreads);
       m.put("source_addresses", sourceAddresses);
+      m.put("heartbeat_mode", heartbeatMode);
       return m;
     }
   }
@@ -247,7 +257,7 @@ final class EdgeBenchScenario {
     row.put("handshake_warmup_seconds", round((System.nanoTime() - started) / 1e9, 1));
   }
 
-  private static Server lifeguardServer(Harness h, LocalNode node) {
+  private static Server lifeguardServer(Harness h, LocalNode node, long features) {
     return new Server() {
       @Override
       public ProcessProbe probe() {
@@ -264,7 +274,7 @@ final class EdgeBenchScenario {
           byte[] nonce = new byte[HelloCodec.NONCE_LENGTH];
           RANDOM.nextBytes(nonce);
           byte[] hello = HelloCodec.encodeClientHello(
-              new ClientHello(session, h.tokens.mint(session, role), nonce, 1, Compression.NONE, role));
+              new ClientHello(session, h.tokens.mint(session, role), nonce, 1, Compression.NONE, role, features));
           out.add(new EdgeClients.Target(uri, hello));
         }
         return out;

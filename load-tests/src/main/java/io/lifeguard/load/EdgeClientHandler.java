@@ -3,6 +3,7 @@ package io.lifeguard.load;
 import io.lifeguard.protocol.Frame;
 import io.lifeguard.protocol.FrameCodec;
 import io.lifeguard.protocol.FrameKind;
+import io.lifeguard.protocol.FeatureBits;
 import io.lifeguard.protocol.HelloCodec;
 import io.lifeguard.protocol.ServerHello;
 import io.netty.buffer.ByteBuf;
@@ -30,8 +31,9 @@ import java.util.function.Consumer;
 
 /**
  * One generator connection: the RFC 6455 upgrade, then (for Lifeguard) the ClientHello and the
- * wait for the ServerHello; afterwards pongs for pings and protocol heartbeats at the interval
- * the ServerHello named, with a random first delay so 10k sockets do not beat in step. Runs on
+ * wait for the ServerHello; afterwards pongs for pings and protocol heartbeats: answers to the
+ * node's when the ServerHello granted HEARTBEAT_ANSWER, else at the interval the ServerHello
+ * named, with a random first delay so 10k sockets do not beat in step. Runs on
  * the connection's event loop only.
  */
 final class EdgeClientHandler extends SimpleChannelInboundHandler<Object> {
@@ -44,6 +46,8 @@ final class EdgeClientHandler extends SimpleChannelInboundHandler<Object> {
   private volatile boolean upgraded;
   private volatile Channel channelOrNull;
   private long heartbeatSeq;
+  /** The ServerHello granted HEARTBEAT_ANSWER: answer the node's heartbeats, keep no timer. */
+  private boolean answerHeartbeats;
   private String closeDetail = "tcp_closed";
 
   EdgeClientHandler(EdgeClients.Target target, CompletableFuture<Channel> result, Consumer<String> outcomes,
@@ -107,7 +111,10 @@ final class EdgeClientHandler extends SimpleChannelInboundHandler<Object> {
       }
       return;
     }
-    if (msg instanceof PingWebSocketFrame ping) {
+    if (answerHeartbeats && msg instanceof BinaryWebSocketFrame binary && isHeartbeat(binary.content())) {
+      byte[] frame = FrameCodec.encode(Frame.heartbeat(heartbeatSeq++ & Frame.MAX_SEQ));
+      ch.writeAndFlush(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(frame)));
+    } else if (msg instanceof PingWebSocketFrame ping) {
       ch.writeAndFlush(new PongWebSocketFrame(ping.content().retain()));
     } else if (msg instanceof CloseWebSocketFrame close) {
       closeDetail = "close_" + close.statusCode();
@@ -142,10 +149,17 @@ final class EdgeClientHandler extends SimpleChannelInboundHandler<Object> {
     }
     try {
       ServerHello hello = HelloCodec.decodeServerHello(bytes);
-      ready(ch, hello.heartbeatIntervalSeconds());
+      answerHeartbeats = FeatureBits.has(hello.featuresBitmap(), FeatureBits.HEARTBEAT_ANSWER);
+      ready(ch, answerHeartbeats ? 0 : hello.heartbeatIntervalSeconds());
     } catch (RuntimeException e) {
       fail("bad_server_hello");
     }
+  }
+
+  /** A HEARTBEAT frame: the 8-byte header alone, kind 2 (docs/protocol.md §4). */
+  private static boolean isHeartbeat(ByteBuf content) {
+    return content.readableBytes() == FrameCodec.HEADER_LENGTH
+        && content.getByte(content.readerIndex() + 1) == FrameKind.HEARTBEAT.code();
   }
 
   private void ready(Channel ch, int heartbeatSeconds) {

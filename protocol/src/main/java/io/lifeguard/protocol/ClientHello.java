@@ -13,6 +13,8 @@ import java.util.Objects;
  * @param protocolVersion frame protocol version the client speaks ({@link FrameCodec#VERSION})
  * @param compression compression the client would like (a hint, see {@link Compression})
  * @param role role the client asks for; must equal the token's role
+ * @param features feature bits the client asks for ({@link FeatureBits#CLIENT_REQUESTABLE}); 0 for
+ *     none, and then the key is left out of the hello as nodes that predate it expect
  */
 public record ClientHello(
     String sessionId,
@@ -20,7 +22,13 @@ public record ClientHello(
     byte[] clientNonce,
     int protocolVersion,
     Compression compression,
-    Role role) {
+    Role role,
+    long features) {
+
+  /** A hello that asks for no feature. */
+  public ClientHello(String sessionId, String token, byte[] clientNonce, int protocolVersion, Compression compression, Role role) {
+    this(sessionId, token, clientNonce, protocolVersion, compression, role, 0);
+  }
 
   @Override
   public boolean equals(Object other) {
@@ -30,12 +38,13 @@ public record ClientHello(
         && Arrays.equals(clientNonce, that.clientNonce)
         && protocolVersion == that.protocolVersion
         && compression == that.compression
-        && role == that.role;
+        && role == that.role
+        && features == that.features;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(sessionId, token, protocolVersion, compression, role) * 31
+    return Objects.hash(sessionId, token, protocolVersion, compression, role, features) * 31
         + Arrays.hashCode(clientNonce);
   }
 
@@ -45,6 +54,6 @@ public record ClientHello(
     return "ClientHello[sessionId=" + sessionId + ", token=<" + token.length() + " chars>"
         + ", clientNonce=" + Base64.getUrlEncoder().withoutPadding().encodeToString(clientNonce)
         + ", protocolVersion=" + protocolVersion + ", compression=" + compression
-        + ", role=" + role + "]";
+        + ", role=" + role + ", features=" + features + "]";
   }
 }

@@ -54,6 +54,7 @@ public final class HelloCodec {
     json.put("protocol_version", (long) hello.protocolVersion());
     json.put("compression", hello.compression().wireName());
     json.put("role", hello.role().wireName());
+    if (hello.features() != 0) json.put("features", hello.features());
     return toBytes(json);
   }
 
@@ -66,7 +67,9 @@ public final class HelloCodec {
             nonce(json, "client_nonce"),
             (int) integer(json, "protocol_version", 1, 255),
             Compression.fromWire(string(json, "compression")),
-            Role.fromWire(string(json, "role")));
+            Role.fromWire(string(json, "role")),
+            // Optional: clients that predate it ask for nothing.
+            json.containsKey("features") ? integer(json, "features", 0, Long.MAX_VALUE) : 0);
     validate(hello);
     return hello;
   }
@@ -112,6 +115,9 @@ public final class HelloCodec {
     }
     if (hello.compression() == null || hello.role() == null) {
       throw malformed("compression and role are required");
+    }
+    if (hello.features() < 0) {
+      throw malformed("features must not be negative");
     }
   }
 

@@ -48,6 +48,19 @@ class HelloCodecTest {
   }
 
   @Test
+  void clientHelloAsksForFeatures() {
+    ClientHello asking = new ClientHello("sess-1", "tok.en.x", NONCE_A, 1, Compression.NONE, Role.HOST,
+        FeatureBits.HEARTBEAT_ANSWER);
+    String json = new String(HelloCodec.encodeClientHello(asking), StandardCharsets.UTF_8);
+    assertTrue(json.endsWith(",\"role\":\"host\",\"features\":32}"), json);
+    assertEquals(asking, HelloCodec.decodeClientHello(utf8(json)));
+    // Without the key (clients that predate it) the hello asks for nothing.
+    assertEquals(0, clientHello().features());
+    assertEquals(ErrorCode.MALFORMED_HELLO, clientError(json.replace("\"features\":32", "\"features\":-1")));
+    assertEquals(ErrorCode.MALFORMED_HELLO, clientError(json.replace("\"features\":32", "\"features\":\"32\"")));
+  }
+
+  @Test
   void serverHelloWireForm() {
     String json = new String(HelloCodec.encodeServerHello(serverHello()), StandardCharsets.UTF_8);
     assertEquals("{\"type\":\"server_hello\",\"ack_nonce\":\"qqqqqqqqqqqqqqqqqqqqqg\","

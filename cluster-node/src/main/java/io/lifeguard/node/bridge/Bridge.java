@@ -63,11 +63,9 @@ public final class Bridge {
     CoordinatedShutdown.get(system).addTask(
         CoordinatedShutdown.PhaseServiceRequestsDone(), "bridge-close-sockets", bridge::shutdown);
     // One sweep a second for every socket's idle deadline, instead of a timer per socket.
-    system.scheduler().scheduleAtFixedRate(IDLE_SWEEP, IDLE_SWEEP, bridge::closeIdle, system.executionContext());
+    io.lifeguard.node.NodeTicks.get(system).every("bridge-idle-sweep", bridge::closeIdle);
     return new BridgeRoutes(settings, bridge);
   }
-
-  private static final java.time.Duration IDLE_SWEEP = java.time.Duration.ofSeconds(1);
 
   private void closeIdle() {
     long now = System.nanoTime();

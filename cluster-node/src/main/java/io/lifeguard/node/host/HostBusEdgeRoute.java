@@ -46,7 +46,6 @@ import org.slf4j.MDC;
 public final class HostBusEdgeRoute implements EdgeRoute {
   private static final Logger log = LoggerFactory.getLogger(HostBusEdgeRoute.class);
   static final Pattern HOST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
-  private static final Duration SWEEP = Duration.ofSeconds(1);
 
   private final ActorSystem<?> system;
   private final ManagerSettings settings;
@@ -66,7 +65,7 @@ public final class HostBusEdgeRoute implements EdgeRoute {
     this.topics = topics;
     this.registry = registry;
     this.verifier = settings.keys() == null ? null : new TokenVerifier(settings.keys(), clock, settings.tokenClockSkew());
-    system.scheduler().scheduleAtFixedRate(SWEEP, SWEEP, this::closeIdle, system.executionContext());
+    io.lifeguard.node.NodeTicks.get(system).every("host-bus-idle-sweep", this::closeIdle);
   }
 
   @Override

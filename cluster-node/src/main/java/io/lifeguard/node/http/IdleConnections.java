@@ -35,8 +35,6 @@ import org.apache.pekko.util.ByteString;
  * the host bus's idle timeout).
  */
 public final class IdleConnections {
-  static final Duration SWEEP = Duration.ofSeconds(1);
-
   private final Set<Watch> watched = ConcurrentHashMap.newKeySet();
   private final long idleNanos;
 
@@ -50,8 +48,7 @@ public final class IdleConnections {
       throw new IllegalArgumentException("idle timeout must be positive");
     }
     IdleConnections connections = new IdleConnections(idleTimeout);
-    system.scheduler().scheduleAtFixedRate(SWEEP, SWEEP, () -> connections.sweep(System.nanoTime()),
-        system.executionContext());
+    io.lifeguard.node.NodeTicks.get(system).every("http-idle-sweep", () -> connections.sweep(System.nanoTime()));
     return connections;
   }
 

@@ -31,11 +31,12 @@ import org.slf4j.LoggerFactory;
  * {@code journal} dependency of the {@code hosts} feature, and sets {@link JournalHealth#localUp}:
  *
  * <ul>
- *   <li>down after {@link #FAILURES_TO_DOWN} failed JDBC probes in a row (a fresh connection and a
- *       validity check, bounded to a few seconds), or at the first failed probe after a host
- *       entity's write or recovery failed here ({@link JournalHealth#suspect()}, which already
- *       makes the entities here refuse): sharding then places no host here and moves the ones held
- *       here away, and the host entities still here answer {@code unavailable} at once;
+ *   <li>down after {@link #FAILURES_TO_DOWN} failed JDBC probes in a row (a validity check on a
+ *       kept connection, a fresh one after a failure, bounded to a few seconds), or at the first
+ *       failed probe after a host entity's write or recovery failed here ({@link
+ *       JournalHealth#suspect()}, which already makes the entities here refuse): sharding then
+ *       places no host here and moves the ones held here away, and the host entities still here
+ *       answer {@code unavailable} at once;
  *   <li>up again only when a JDBC probe succeeds <em>and</em> a {@link JournalProbe} recovery
  *       succeeds through the persistence plugins, so an open circuit breaker (reset after
  *       {@code jdbc-journal.circuit-breaker.reset-timeout}) does not let hosts come back early.
@@ -51,6 +52,8 @@ public final class JournalReadiness {
   private static final Duration PROBE_EVERY = Duration.ofSeconds(1);
   private static final int PROBE_TIMEOUT_SECONDS = 2;
   private static final int FAILURES_TO_DOWN = 2;
+  /** Probes on one kept connection before a fresh one is opened (a minute at one a second). */
+  static final int REOPEN_EVERY = 60;
 
   private final ActorSystem<?> system;
   private final NodeSettings settings;
@@ -61,6 +64,10 @@ public final class JournalReadiness {
   private int failures;
   private long downSince;
   private String lastFailure = "";
+  private final Object connectionLock = new Object();
+  private Connection connection;
+  private int probesOnConnection;
+  private boolean stopped;
 
   private JournalReadiness(ActorSystem<?> system, NodeSettings settings, Readiness readiness, JournalHealth health) {
     this.system = system;
@@ -78,6 +85,7 @@ public final class JournalReadiness {
 
   public static void init(ActorSystem<?> system, NodeSettings settings, Readiness readiness, JournalHealth health) {
     JournalReadiness journal = new JournalReadiness(system, settings, readiness, health);
+    system.getWhenTerminated().thenRun(journal::stop);
     CompletableFuture.runAsync(() -> journal.attempt(1), journal.blocking());
   }
 
@@ -133,7 +141,52 @@ public final class JournalReadiness {
         + "to nodes whose journal answers; relay, bridge and bus clients are still served", lastFailure);
   }
 
+  /**
+   * Whether the database answers a validity check within the probe timeout, on one connection kept
+   * open between probes: opening a JDBC connection every second cost the node more than the check
+   * (H2 opens its file, PostgreSQL forks a backend and authenticates). A failed check closes it, so
+   * during an outage every probe tries a fresh connection as before; a healthy one is replaced every
+   * {@link #REOPEN_EVERY} probes, so a database that stopped accepting connections is still noticed.
+   */
   private boolean databaseAnswers() {
+    synchronized (connectionLock) {
+      if (stopped) return true; // the system is terminating: nothing to report, nothing to open
+      try {
+        if (connection == null || probesOnConnection >= REOPEN_EVERY) {
+          closeConnection();
+          connection = openConnection();
+        }
+        probesOnConnection++;
+        if (connection.isValid(PROBE_TIMEOUT_SECONDS)) return true;
+        lastFailure = "connection not valid within " + PROBE_TIMEOUT_SECONDS + " s";
+      } catch (SQLException e) {
+        lastFailure = e.getMessage();
+      }
+      closeConnection();
+      return false;
+    }
+  }
+
+  private void closeConnection() {
+    if (connection == null) return;
+    try {
+      connection.close();
+    } catch (SQLException e) {
+      // already broken: what the probe found out
+    }
+    connection = null;
+    probesOnConnection = 0;
+  }
+
+  /** The actor system stops; the probe must not leave a database connection behind. */
+  private void stop() {
+    synchronized (connectionLock) {
+      stopped = true;
+      closeConnection();
+    }
+  }
+
+  private Connection openConnection() throws SQLException {
     NodeSettings.Jdbc jdbc = settings.jdbc();
     Properties properties = new Properties();
     properties.setProperty("user", jdbc.user());
@@ -144,13 +197,7 @@ public final class JournalReadiness {
       properties.setProperty("connectTimeout", String.valueOf(PROBE_TIMEOUT_SECONDS));
       properties.setProperty("socketTimeout", String.valueOf(PROBE_TIMEOUT_SECONDS + 1));
     }
-    try (Connection c = DriverManager.getConnection(jdbc.url(), properties)) {
-      if (c.isValid(PROBE_TIMEOUT_SECONDS)) return true;
-      lastFailure = "connection not valid within " + PROBE_TIMEOUT_SECONDS + " s";
-    } catch (SQLException e) {
-      lastFailure = e.getMessage();
-    }
-    return false;
+    return DriverManager.getConnection(jdbc.url(), properties);
   }
 
   /** A recovery through the journal and snapshot plugins; false while their circuit breakers are open. */

@@ -160,7 +160,9 @@ final class RelayConnection implements SocketHandler {
     role = claims.role();
     peerId = node.newPeerId();
     state = State.JOINING;
-    long features = claims.featureBits() & node.supportedFeatures();
+    // The token grants the session's bits; the client may only ask for the ones that change how it
+    // itself behaves (heartbeat answering), which the node grants whenever asked.
+    long features = (claims.featureBits() & node.supportedFeatures()) | (hello.features() & FeatureBits.CLIENT_REQUESTABLE);
     // join() completes its own CompletableFuture from the thread that got the entity's answer, so
     // these callbacks run right there: no further task hop per handshake.
     return join().thenApply(result -> {

@@ -3,7 +3,6 @@ package io.lifeguard.node.relay;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lifeguard.node.redis.NodeRedis;
-import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
@@ -19,7 +18,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class RelayCounters {
   private static final Logger log = LoggerFactory.getLogger(RelayCounters.class);
-  static final Duration FLUSH = Duration.ofSeconds(1);
   /** Per-session keys expire when a session goes quiet, so Redis does not collect dead sessions. */
   static final long SESSION_TTL_SECONDS = 3600;
 
@@ -50,7 +48,7 @@ public final class RelayCounters {
       return disabled();
     }
     RelayCounters counters = new RelayCounters(connection.async());
-    system.scheduler().scheduleAtFixedRate(FLUSH, FLUSH, counters::flush, system.executionContext());
+    io.lifeguard.node.NodeTicks.get(system).every("relay-counters-flush", counters::flush);
     return counters;
   }
 

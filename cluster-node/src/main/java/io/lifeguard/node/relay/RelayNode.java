@@ -80,7 +80,7 @@ public final class RelayNode {
     node.inbox = context.spawn(RelayInbox.create(registry), "relay-inbox");
     context.spawn(RelayMembershipWatcher.create(registry), "relay-membership");
     RelaySweeper sweeper = new RelaySweeper(node, System.nanoTime());
-    system.scheduler().scheduleAtFixedRate(RelaySweeper.TICK, RelaySweeper.TICK, sweeper, system.executionContext());
+    io.lifeguard.node.NodeTicks.get(system).every("relay-sweeper", sweeper);
     CoordinatedShutdown.get(system).addTask(
         CoordinatedShutdown.PhaseServiceRequestsDone(), "relay-close-sockets", node::closeAllForShutdown);
     return new RelayRoutes(node);

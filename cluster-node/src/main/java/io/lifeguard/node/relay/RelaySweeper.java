@@ -13,7 +13,7 @@ import java.util.concurrent.Executor;
  * and runs the idle recycler (closing sockets idle past the idle timeout) every idle-check interval.
  */
 final class RelaySweeper implements Runnable {
-  static final Duration TICK = Duration.ofSeconds(1);
+  static final Duration TICK = io.lifeguard.node.NodeTicks.EVERY;
 
   private final RelayNode node;
   private final long helloNanos;

@@ -54,7 +54,12 @@ final class RawRelayClient implements AutoCloseable {
 
   /** Sends a hello and returns the ServerHello; fails if the node closes instead. */
   ServerHello hello(String sessionId, String token, Role role) {
-    sendHello(sessionId, token, role);
+    return hello(sessionId, token, role, 0);
+  }
+
+  /** As {@link #hello(String, String, Role)}, asking for the feature bits {@code features}. */
+  ServerHello hello(String sessionId, String token, Role role, long features) {
+    sendHello(sessionId, token, role, features);
     byte[] reply = next();
     if (!HelloCodec.looksLikeHello(reply)) {
       throw new AssertionError("expected ServerHello, got " + describe(reply));
@@ -63,9 +68,13 @@ final class RawRelayClient implements AutoCloseable {
   }
 
   void sendHello(String sessionId, String token, Role role) {
+    sendHello(sessionId, token, role, 0);
+  }
+
+  void sendHello(String sessionId, String token, Role role, long features) {
     byte[] nonce = new byte[HelloCodec.NONCE_LENGTH];
     RANDOM.nextBytes(nonce);
-    sendBinary(HelloCodec.encodeClientHello(new ClientHello(sessionId, token, nonce, 1, Compression.NONE, role)));
+    sendBinary(HelloCodec.encodeClientHello(new ClientHello(sessionId, token, nonce, 1, Compression.NONE, role, features)));
   }
 
   void sendFrame(FrameKind kind, long seq, byte[] body) {

@@ -3,6 +3,7 @@ package io.lifeguard.protocol.client;
 import io.lifeguard.protocol.ClientHello;
 import io.lifeguard.protocol.CloseReason;
 import io.lifeguard.protocol.ErrorCode;
+import io.lifeguard.protocol.FeatureBits;
 import io.lifeguard.protocol.Frame;
 import io.lifeguard.protocol.FrameCodec;
 import io.lifeguard.protocol.FrameKind;
@@ -48,6 +49,8 @@ final class ClientConnection implements WebSocket.Listener {
   private CompletableFuture<?> sendChain = CompletableFuture.completedFuture(null);
   private ScheduledFuture<?> handshakeTimer;
   private ScheduledFuture<?> heartbeatTimer;
+  /** The node granted HEARTBEAT_ANSWER: each of its heartbeats is answered, no beat of our own. */
+  private volatile boolean answersHeartbeats;
   private volatile long lastReceivedNanos = System.nanoTime();
   private CloseReason announcedClose;
   private boolean ended;
@@ -98,7 +101,8 @@ final class ClientConnection implements WebSocket.Listener {
             clientNonce,
             FrameCodec.VERSION,
             LifeguardClient.requestedCompression(),
-            settings.role());
+            settings.role(),
+            FeatureBits.HEARTBEAT_ANSWER);
     enqueue(HelloCodec.encodeClientHello(clientHello));
     return ws;
   }
@@ -214,6 +218,14 @@ final class ClientConnection implements WebSocket.Listener {
     Frame frame = FrameCodec.decode(message);
     switch (frame.kind()) {
       case HEARTBEAT:
+        // With HEARTBEAT_ANSWER our heartbeat is the answer to the node's (docs/protocol.md §5).
+        if (answersHeartbeats) {
+          synchronized (this) {
+            if (!ended) {
+              enqueue(FrameCodec.encode(LifeguardClient.heartbeatFrame(heartbeatSeq++)));
+            }
+          }
+        }
         break;
       case CLOSE:
         synchronized (this) {
@@ -239,6 +251,7 @@ final class ClientConnection implements WebSocket.Listener {
         return;
       }
       hello = serverHello;
+      answersHeartbeats = FeatureBits.has(serverHello.featuresBitmap(), FeatureBits.HEARTBEAT_ANSWER);
       handshakeTimer.cancel(false);
       heartbeatTimer =
           SharedScheduler.get()
@@ -322,7 +335,8 @@ final class ClientConnection implements WebSocket.Listener {
       return;
     }
     synchronized (this) {
-      if (!ended) {
+      // Answering the node's heartbeats instead, this timer only watches the deadline.
+      if (!ended && !answersHeartbeats) {
         enqueue(FrameCodec.encode(LifeguardClient.heartbeatFrame(heartbeatSeq++)));
       }
     }

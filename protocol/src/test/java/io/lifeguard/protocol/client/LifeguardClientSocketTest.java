@@ -241,6 +241,39 @@ class LifeguardClientSocketTest {
   }
 
   @Test
+  void answersTheNodesHeartbeatsWhenGrantedAndSendsNoneOfItsOwn() throws Exception {
+    BlockingQueue<Long> asked = new LinkedBlockingQueue<>();
+    BlockingQueue<FrameKind> answers = new LinkedBlockingQueue<>();
+    BlockingQueue<FrameKind> unprompted = new LinkedBlockingQueue<>();
+    try (TestWebSocketServer server = new TestWebSocketServer(connection -> {
+      ClientHello hello = HelloCodec.decodeClientHello(connection.readBinary());
+      asked.add(hello.features());
+      connection.sendBinary(HelloCodec.encodeServerHello(new ServerHello(hello.clientNonce(), new byte[16],
+          Compression.NONE, FeatureBits.HEARTBEAT_ANSWER, "p1", 1)));
+      // Each node heartbeat waits for its answer, so the exchange is not timed.
+      for (int i = 0; i < 3; i++) {
+        connection.sendBinary(FrameCodec.encode(LifeguardClient.heartbeatFrame(0)));
+        answers.add(FrameCodec.decode(connection.readBinary()).kind());
+      }
+      // Then silence: the client must not beat on its own, and must declare the node dead.
+      for (byte[] message = connection.readBinary(); message != null; message = connection.readBinary()) {
+        unprompted.add(FrameCodec.decode(message).kind());
+      }
+    })) {
+      Recorder recorder = new Recorder();
+      try (LifeguardClient client = client(recorder, server).backoff(Duration.ofSeconds(5), Duration.ofSeconds(5)).build()) {
+        client.connect().get(10, TimeUnit.SECONDS);
+        assertEquals(FeatureBits.HEARTBEAT_ANSWER, asked.poll(5, TimeUnit.SECONDS));
+        for (int i = 0; i < 3; i++) {
+          assertEquals(FrameKind.HEARTBEAT, answers.poll(5, TimeUnit.SECONDS));
+        }
+        assertEquals("close HEARTBEAT_TIMEOUT", recorder.await("close"));
+        assertTrue(unprompted.isEmpty(), "heartbeats the node did not ask for: " + unprompted);
+      }
+    }
+  }
+
+  @Test
   void textMessageEndsTheSessionWithUnsupportedData() throws Exception {
     try (TestWebSocketServer server = new TestWebSocketServer(connection -> {
       answer(connection, "p1", 15, 0);

@@ -19,10 +19,22 @@ public final class JournalHealth {
     return localUp;
   }
 
+  private volatile Runnable onAnnouncedChange = () -> { };
+
   /** Sets both views: what entities here do, and what the other nodes are told. */
   public void localUp(boolean up) {
     this.localUp = up;
+    boolean changed = announcedDown == up;
     this.announcedDown = !up;
+    if (changed) onAnnouncedChange.run();
+  }
+
+  /**
+   * Called (on the probe's thread) whenever {@link #announcedUp()} changes, so {@link
+   * JournalHealthGossip} tells the others at once instead of polling for it.
+   */
+  void onAnnouncedChange(Runnable listener) {
+    this.onAnnouncedChange = listener;
   }
 
   /**

@@ -18,8 +18,8 @@ import org.apache.pekko.cluster.typed.Cluster;
 /**
  * Tells every node that runs host entities whether this node's journal answers, and keeps {@link
  * JournalHealth#downNodes()} from what the others say. One per such node, registered with the
- * Receptionist; it sends its state to every registered peer at once when it changes and again
- * every {@link #EVERY} (so a node that became the shard coordinator's host learns it within that
+ * Receptionist; it sends its state to every registered peer at once when it changes (told by
+ * {@link JournalHealth#onAnnouncedChange}) and again every {@link #EVERY} (so a node that became the shard coordinator's host learns it within that
  * time, and a lost message costs one period). What a peer said is forgotten after {@link #FORGET}
  * without news (a crashed or removed node is not "journal down", it is gone).
  *
@@ -43,6 +43,9 @@ public final class JournalHealthGossip {
 
   private enum Tick implements Command { INSTANCE }
 
+  /** This node's announced state changed ({@link JournalHealth#onAnnouncedChange}). */
+  private enum Changed implements Command { INSTANCE }
+
   private record Heard(boolean up, long atNanos) {}
 
   public static Behavior<Command> create(JournalHealth health) {
@@ -55,7 +58,6 @@ public final class JournalHealthGossip {
   private final Map<String, Heard> heard = new HashMap<>();
   private Set<ActorRef<Command>> peers = Set.of();
   private boolean lastSent = true;
-  private long lastRound = System.nanoTime();
 
   private JournalHealthGossip(ActorContext<Command> context, TimerScheduler<Command> timers, JournalHealth health) {
     this.context = context;
@@ -64,8 +66,11 @@ public final class JournalHealthGossip {
     context.getSystem().receptionist().tell(Receptionist.register(SERVICE_KEY, context.getSelf()));
     ActorRef<Receptionist.Listing> adapter = context.messageAdapter(Receptionist.Listing.class, Peers::new);
     context.getSystem().receptionist().tell(Receptionist.subscribe(SERVICE_KEY, adapter));
-    // A fast tick that only sends on change, plus a full round every EVERY.
-    timers.startTimerWithFixedDelay(Tick.INSTANCE, Duration.ofMillis(200));
+    // A change is sent the moment the probe makes it; the round every EVERY covers lost messages
+    // and new peers. (A 200 ms tick that polled for changes woke the node five times a second.)
+    ActorRef<Command> self = context.getSelf();
+    health.onAnnouncedChange(() -> self.tell(Changed.INSTANCE));
+    timers.startTimerWithFixedDelay(Tick.INSTANCE, EVERY);
   }
 
   private Behavior<Command> running() {
@@ -81,20 +86,25 @@ public final class JournalHealthGossip {
           return Behaviors.same();
         })
         .onMessageEquals(Tick.INSTANCE, () -> {
-          long now = System.nanoTime();
-          if (health.announcedUp() != lastSent || now - lastRound >= EVERY.toNanos()) broadcast();
+          broadcast();
           publish();
+          return Behaviors.same();
+        })
+        .onMessageEquals(Changed.INSTANCE, () -> {
+          if (health.announcedUp() != lastSent) {
+            broadcast();
+            publish();
+          }
           return Behaviors.same();
         })
         .build();
   }
 
   private void broadcast() {
-    lastRound = System.nanoTime();
     lastSent = health.announcedUp();
     Status status = new Status(self, lastSent);
     for (ActorRef<Command> peer : peers) peer.tell(status);
-    heard.put(self, new Heard(lastSent, lastRound));
+    heard.put(self, new Heard(lastSent, System.nanoTime()));
   }
 
   private void publish() {
