@@ -76,9 +76,25 @@ class RelaySessionRebalanceTest {
         guest.awaitRouteTo(host);
         assertTrue(entitiesOn(a).contains(moved) || entitiesOn(b).contains(moved),
             "the session's entity runs again on one of the nodes");
+        // The existing peers re-joined because the stopped entity asked them (both are on a).
+        assertTrue(RelayMetricsReader.value(scrape(a), "lifeguard_relay_rejoins_total", "trigger=\"entity_stopped\"") >= 2,
+            "the handed-off entity's members re-joined on its request");
       }
     } finally {
       clients.forEach(RawRelayClient::close);
+    }
+  }
+
+  private static String scrape(TestNode node) {
+    try {
+      return java.net.http.HttpClient.newHttpClient().send(
+          java.net.http.HttpRequest.newBuilder(node.uri("/metrics")).timeout(Duration.ofSeconds(5)).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
     }
   }
 
