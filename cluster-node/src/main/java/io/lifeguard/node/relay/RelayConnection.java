@@ -56,6 +56,11 @@ final class RelayConnection implements SocketHandler {
   private static final java.time.Duration REJOIN_RETRY = java.time.Duration.ofMillis(250);
   /** Short: a rejoin sent while the shard still points at the dead node is lost, not slow. */
   private static final java.time.Duration REJOIN_TIMEOUT = java.time.Duration.ofSeconds(1);
+  /**
+   * How long peers known before an entity restart are kept as targets while they have not re-joined
+   * the new incarnation: past the re-join's own attempts (10 of at most 1.25 s each).
+   */
+  private static final java.time.Duration CARRY_LIMIT = java.time.Duration.ofSeconds(15);
 
   /** Where one peer's frames go: a connection on this node, or another node's inbox. */
   private record Target(RelayConnection local, ActorRef<PeerMessage> inbox, long connectionId) {}
@@ -73,6 +78,10 @@ final class RelayConnection implements SocketHandler {
   private volatile Role role;
   private volatile Target[] targets = NO_TARGETS;
   private MemberList memberList;
+  /** Peers known before the entity's last restart that have not re-joined it yet (see updateMembers). */
+  private List<Member> carried = List.of();
+  /** When the carried peers are forgotten (System.nanoTime); 0 when nothing is carried. */
+  private volatile long carriedUntilNanos;
   private volatile long lastInboundNanos;
   private volatile long lastActivityNanos;
   private volatile long framesIn;
@@ -238,11 +247,14 @@ final class RelayConnection implements SocketHandler {
   }
 
   /**
-   * Re-asserts membership after a cluster change (the session's entity may have moved). Right after
-   * a node is removed the shard may still be routed to it and the Join lost, so a rejoin that is not
+   * Re-asserts membership after the session's entity moved ({@code trigger}: {@code member_removed},
+   * its node crashed or left; {@code entity_stopped}, it was handed off and said so). Right after a
+   * node is removed the shard may still be routed to it and the Join lost, so a rejoin that is not
    * answered is retried until the entity answers or the attempts run out.
    */
-  void rejoin() {
+  void rejoin(RelayMetrics.RejoinTrigger trigger) {
+    if (state != State.JOINED) return;
+    node.metrics().rejoins(trigger).inc();
     rejoin(1);
   }
 
@@ -352,33 +364,87 @@ final class RelayConnection implements SocketHandler {
   }
 
   /**
-   * Replaces the peer targets with the session's members other than this peer, unless the list is
-   * older than the one in use (join replies and pushes travel by different paths).
+   * Takes the session's members from the entity: within one incarnation the newest list wins (join
+   * replies and pushes travel by different paths). A list from a new incarnation (the entity
+   * restarted elsewhere) holds only the peers that re-joined it so far, so the peers this
+   * connection already knew, on nodes still up, are carried over until they appear in the new
+   * incarnation's lists or {@link #CARRY_LIMIT} has passed: frames between two peers whose nodes
+   * are both alive keep flowing while each of them re-joins.
    */
   synchronized void updateMembers(MemberList list) {
     if (!list.supersedes(memberList)) return;
-    memberList = list;
-    List<Target> next = new ArrayList<>(list.members().size());
-    for (Member m : list.members()) {
-      if (m.peerId().equals(peerId)) continue;
-      if (m.inbox().equals(node.inbox())) {
-        RelayConnection local = node.registry().get(m.connectionId());
-        if (local != null) next.add(new Target(local, null, m.connectionId()));
-      } else {
-        next.add(new Target(null, m.inbox(), m.connectionId()));
-      }
+    long now = System.nanoTime();
+    List<Member> carry = new ArrayList<>();
+    if (list.otherIncarnationThan(memberList)) {
+      for (Member m : memberList.members()) if (!m.peerId().equals(peerId)) carry.add(m);
+      carry.addAll(carried);
+      carriedUntilNanos = now + CARRY_LIMIT.toNanos();
+    } else if (!carried.isEmpty() && now - carriedUntilNanos < 0) {
+      carry.addAll(carried);
     }
+    memberList = list;
+    java.util.Set<String> listed = new java.util.HashSet<>();
+    for (Member m : list.members()) listed.add(m.peerId());
+    carry.removeIf(m -> listed.contains(m.peerId()));
+    carried = List.copyOf(carry);
+    retarget();
+  }
+
+  /** Rebuilds the targets from the entity's list and the carried peers (this peer excluded). */
+  private void retarget() {
+    List<Target> next = new ArrayList<>(memberList.members().size() + carried.size());
+    for (Member m : memberList.members()) addTarget(m, next);
+    for (Member m : carried) addTarget(m, next);
     targets = next.toArray(NO_TARGETS);
   }
 
-  /** Removes targets on nodes that left the cluster, before their entity notices. */
-  synchronized void dropTargetsOn(org.apache.pekko.actor.Address address) {
-    Target[] current = targets;
-    List<Target> kept = new ArrayList<>(current.length);
-    for (Target t : current) {
-      if (t.inbox() == null || !t.inbox().path().address().equals(address)) kept.add(t);
+  private void addTarget(Member m, List<Target> next) {
+    if (m.peerId().equals(peerId)) return;
+    if (m.inbox().equals(node.inbox())) {
+      RelayConnection local = node.registry().get(m.connectionId());
+      if (local != null) next.add(new Target(local, null, m.connectionId()));
+    } else {
+      next.add(new Target(null, m.inbox(), m.connectionId()));
     }
-    if (kept.size() != current.length) targets = kept.toArray(NO_TARGETS);
+  }
+
+  /**
+   * Forgets carried peers once the re-join window is over: a peer that never re-joined the new
+   * incarnation has left. Called by the sweeper; a volatile read unless something is carried.
+   */
+  void expireCarried(long now) {
+    if (carriedUntilNanos == 0 || now - carriedUntilNanos < 0) return;
+    synchronized (this) {
+      if (carriedUntilNanos == 0 || now - carriedUntilNanos < 0) return;
+      carriedUntilNanos = 0;
+      if (!carried.isEmpty()) {
+        carried = List.of();
+        retarget();
+      }
+    }
+  }
+
+  /** Removes peers on a node that left the cluster, before their entity notices. */
+  synchronized void dropTargetsOn(org.apache.pekko.actor.Address address) {
+    if (memberList == null) return;
+    List<Member> kept = new ArrayList<>(memberList.members().size());
+    for (Member m : memberList.members()) if (!isOn(m, address)) kept.add(m);
+    List<Member> keptCarried = new ArrayList<>(carried.size());
+    for (Member m : carried) if (!isOn(m, address)) keptCarried.add(m);
+    if (kept.size() == memberList.members().size() && keptCarried.size() == carried.size()) return;
+    // Same incarnation and version: the entity's next list (which also lacks them) still supersedes it.
+    memberList = new MemberList(memberList.incarnation(), memberList.version(), List.copyOf(kept), memberList.entityNode());
+    carried = List.copyOf(keptCarried);
+    retarget();
+  }
+
+  private boolean isOn(Member m, org.apache.pekko.actor.Address address) {
+    return !m.inbox().equals(node.inbox()) && m.inbox().path().address().equals(address);
+  }
+
+  /** True when this connection's session entity ran on {@code address} (by its last member list). */
+  synchronized boolean entityOn(org.apache.pekko.actor.Address address) {
+    return memberList != null && address.toString().equals(memberList.entityNode());
   }
 
   /**

@@ -34,6 +34,11 @@ final class RelayInbox {
           if (c != null) c.updateMembers(msg.list());
           return Behaviors.same();
         })
+        .onMessage(PeerMessage.Rejoin.class, msg -> {
+          RelayConnection c = registry.get(msg.connectionId());
+          if (c != null && msg.sessionId().equals(c.sessionId())) c.rejoin(RelayMetrics.RejoinTrigger.ENTITY_STOPPED);
+          return Behaviors.same();
+        })
         .onMessage(PeerMessage.Close.class, msg -> {
           RelayConnection c = registry.get(msg.connectionId());
           if (c != null) {

@@ -10,8 +10,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Re-forms relay membership after a node is removed: local connections forget peers that lived
- * there at once, and re-send their Join, which is a no-op for sessions whose entity did not move
- * and rebuilds the membership of those whose entity restarted on a survivor.
+ * there at once, and those whose session entity ran there re-send their Join, which starts the
+ * entity's next incarnation on a survivor. The others (about two thirds of a three-node cluster's
+ * connections) need nothing: their entity did not move, and asking it again would only cost the
+ * survivors CPU during the reconnect storm. Entities that move while their node stays (a
+ * rebalance, a graceful leave) tell their members themselves ({@code PeerMessage.Rejoin}).
  */
 final class RelayMembershipWatcher {
   private static final Logger log = LoggerFactory.getLogger(RelayMembershipWatcher.class);
@@ -25,11 +28,18 @@ final class RelayMembershipWatcher {
       return Behaviors.receive(ClusterEvent.MemberRemoved.class)
           .onMessage(ClusterEvent.MemberRemoved.class, removed -> {
             var address = removed.member().address();
-            log.info("member {} removed: re-joining {} local relay connections", address, registry.size());
+            int rejoined = 0;
+            int all = 0;
             for (RelayConnection c : registry.all()) {
+              all++;
               c.dropTargetsOn(address);
-              c.rejoin();
+              if (c.state() == RelayConnection.State.JOINED && c.entityOn(address)) {
+                c.rejoin(RelayMetrics.RejoinTrigger.MEMBER_REMOVED);
+                rejoined++;
+              }
             }
+            log.info("member {} removed: re-joining {} of {} local relay connections (their session entity ran there)",
+                address, rejoined, all);
             return Behaviors.same();
           })
           .build();

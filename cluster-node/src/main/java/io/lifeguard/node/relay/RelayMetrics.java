@@ -23,6 +23,20 @@ final class RelayMetrics {
   final Counter idlePruned;
   final Counter sessionsEmptied;
   final Counter closes;
+  private final Counter rejoins;
+  private final CounterDataPoint[] rejoinsByTrigger;
+
+  /** Why a connection re-joined its session (the label of lifeguard_relay_rejoins_total). */
+  enum RejoinTrigger {
+    /** A node was removed from the cluster and this connection's session entity had run there. */
+    MEMBER_REMOVED,
+    /** The session entity stopped with this peer a member (shard hand-off) and asked it to. */
+    ENTITY_STOPPED;
+
+    String label() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
   final AtomicInteger sessionsActive = new AtomicInteger();
 
   RelayMetrics(PrometheusRegistry registry, IntSupplier connectionsActive) {
@@ -76,6 +90,13 @@ final class RelayMetrics {
         .help("Relay connections closed by the node, by close reason")
         .labelNames("reason")
         .register(registry);
+    rejoins = Counter.builder()
+        .name("lifeguard_relay_rejoins_total")
+        .help("Relay connections that re-joined their session because its entity moved, by trigger")
+        .labelNames("trigger")
+        .register(registry);
+    rejoinsByTrigger = new CounterDataPoint[RejoinTrigger.values().length];
+    for (RejoinTrigger t : RejoinTrigger.values()) rejoinsByTrigger[t.ordinal()] = rejoins.labelValues(t.label());
     // Every known label value exists at 0 from start-up, so dashboards and rates have a series
     // before the first event (a fresh deployment otherwise shows "No data").
     handshakesOk = handshakes.labelValues("ok");
@@ -83,5 +104,9 @@ final class RelayMetrics {
       handshakes.labelValues(reason.wireName());
       closes.labelValues(reason.wireName());
     }
+  }
+
+  CounterDataPoint rejoins(RejoinTrigger trigger) {
+    return rejoinsByTrigger[trigger.ordinal()];
   }
 }

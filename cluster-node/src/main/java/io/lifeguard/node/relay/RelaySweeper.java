@@ -65,6 +65,7 @@ final class RelaySweeper implements Runnable {
           }
         }
         case JOINED -> {
+          c.expireCarried(now);
           if (now - c.lastInboundNanos() >= heartbeatDeadlineNanos) {
             c.close(CloseReason.HEARTBEAT_TIMEOUT, "missed " + node.settings().missedHeartbeats() + " heartbeats");
           } else if (checkIdle && now - c.lastActivityNanos() >= idleNanos) {

@@ -6,12 +6,20 @@ import java.util.List;
 /**
  * A session's members as of one change. Lists of the same {@code incarnation} (one run of the
  * entity) are ordered by {@code version}; a list from another incarnation (the entity restarted,
- * for example on another node) always replaces the current one.
+ * for example on another node) always replaces the current one. {@code entityNode} is the address
+ * of the node running that incarnation ({@code Address.toString()}), so a node that learns another
+ * was removed re-joins only the connections whose entity lived there.
  */
-public record MemberList(String incarnation, long version, List<Member> members) implements CborSerializable {
+public record MemberList(String incarnation, long version, List<Member> members, String entityNode)
+    implements CborSerializable {
 
   /** True when this list should replace {@code current} (null when there is none yet). */
   public boolean supersedes(MemberList current) {
     return current == null || !current.incarnation.equals(incarnation) || version > current.version;
+  }
+
+  /** True when this list comes from another run of the entity than {@code current}. */
+  public boolean otherIncarnationThan(MemberList current) {
+    return current != null && !current.incarnation.equals(incarnation);
   }
 }

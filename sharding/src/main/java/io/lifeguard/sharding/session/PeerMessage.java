@@ -21,6 +21,14 @@ public sealed interface PeerMessage extends CborSerializable {
    */
   record Members(long connectionId, String sessionId, MemberList list) implements PeerMessage {}
 
+  /**
+   * The session's entity stopped while this peer was still a member: its shard was handed off (a
+   * rebalance towards a node that joined, or the entity's node leaving gracefully). The next
+   * incarnation starts empty, so the connection must join again; it keeps routing to the peers it
+   * knows meanwhile.
+   */
+  record Rejoin(long connectionId, String sessionId) implements PeerMessage {}
+
   /** The session was closed (by its host or an operator): close with this reason. */
   record Close(long connectionId, String reason) implements PeerMessage {}
 }

@@ -18,14 +18,18 @@ import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.cluster.typed.Cluster;
 
 /**
  * A relay session: the membership of its peers and where each peer's connection lives.
  *
  * <p>Frames do not pass through this actor: each connection keeps the member list this entity
  * pushes on every change and sends frames straight to its peers, so a busy session costs the
- * entity nothing. The entity is not persisted: after a failover the connections re-join (their
- * node re-sends {@link Join} when a member node is removed) and membership re-forms by itself.
+ * entity nothing. The entity is not persisted, so a new incarnation starts empty and its peers
+ * must join again. Each list names the node running the entity, so when a node is removed (a
+ * crash) each survivor re-joins only the connections whose entity lived there; when the entity
+ * stops with members (its shard handed off: a rebalance towards a node that joined, or its node
+ * leaving gracefully) it tells each member to re-join ({@link PeerMessage.Rejoin}).
  */
 public final class SessionEntity {
 
@@ -90,10 +94,12 @@ public final class SessionEntity {
   private final Map<ActorRef<PeerMessage>, Integer> watchedInboxes = new HashMap<>();
   private boolean emptied;
   private final String incarnation = java.util.UUID.randomUUID().toString();
+  private final String entityNode;
   private long version;
 
   private SessionEntity(ActorContext<Command> ctx, String sessionId, int maxPeers, SessionObserver observer) {
     this.ctx = ctx;
+    this.entityNode = Cluster.get(ctx.getSystem()).selfMember().address().toString();
     this.sessionId = sessionId;
     this.maxPeers = maxPeers;
     this.observer = observer;
@@ -107,8 +113,21 @@ public final class SessionEntity {
         .onMessage(GetSummary.class, msg -> summarize(msg, false))
         .onMessage(InboxTerminated.class, this::onInboxTerminated)
         .onSignal(Terminated.class, signal -> Behaviors.same())
-        .onSignal(PostStop.class, signal -> stopped())
+        .onSignal(PostStop.class, signal -> stoppedWithMembers())
         .build();
+  }
+
+  /**
+   * Stopped while peers were members: not by the session's own life (the last peer leaving, a
+   * close) but from outside, by a shard hand-off (rebalance, graceful leave) or the node shutting
+   * down. Each member re-joins, which starts the next incarnation wherever the shard now lives.
+   */
+  private Behavior<Command> stoppedWithMembers() {
+    if (!members.isEmpty()) {
+      ctx.getLog().debug("stopped with {} members: asking them to re-join", members.size());
+      for (Member m : members.values()) m.inbox().tell(new PeerMessage.Rejoin(m.connectionId(), sessionId));
+    }
+    return stopped();
   }
 
   private Behavior<Command> closed() {
@@ -202,7 +221,7 @@ public final class SessionEntity {
   }
 
   private MemberList currentList() {
-    return new MemberList(incarnation, version, List.copyOf(members.values()));
+    return new MemberList(incarnation, version, List.copyOf(members.values()), entityNode);
   }
 
   private void broadcastMembers(String except) {
