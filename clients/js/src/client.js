@@ -39,7 +39,7 @@ export class LifeguardClient extends Emitter {
     if (!ROLES.includes(options.role)) throw new RangeError('role must be one of ' + ROLES.join(', '));
     const psk = options.psk == null ? null : toBytes(options.psk).slice();
     if (psk !== null && psk.length < MIN_PSK_LENGTH) throw new RangeError('psk must have at least 16 bytes');
-    this.#urls = new UrlRotation(options.urls ?? options.url, options.startIndex ?? 0);
+    this.#urls = new UrlRotation(options.urls ?? options.url, options.startIndex, options.random ?? Math.random);
     this.#backoff = new Backoff(options.backoff?.baseMs ?? 500, options.backoff?.maxMs ?? 30000, options.random ?? Math.random);
     this.#settings = Object.freeze({
       WebSocket: WebSocketImpl,

@@ -81,7 +81,10 @@ export interface LifeguardClientOptions {
   closeTimeoutMs?: number;
   /** Full-jitter backoff; defaults 500 and 30 000 ms. */
   backoff?: { baseMs?: number; maxMs?: number };
-  /** Index of the first URL (e.g. random, to spread clients); default 0. */
+  /**
+   * Keep the given URL order and start at this index. By default the client walks the URLs in a
+   * shuffled order of its own, so the clients of a node that dies spread over the others.
+   */
   startIndex?: number;
   /** Source of [0, 1) for the jitter; default Math.random. */
   random?: () => number;

@@ -29,18 +29,32 @@ export function reconnectDelay(reason, attempt, backoff) {
   return reason.name === 'rate_limited' ? Math.floor(backoff.maxMs / 2) + Math.floor(delay / 2) : delay;
 }
 
-/** Round-robin over node URLs, so a client whose node died tries another node first. */
+/**
+ * Round-robin over node URLs, so a client whose node died tries another node first. Without a
+ * `start` the first URL comes first and the others follow in an order of this client's own
+ * (shuffled once, docs/protocol.md §6.3): the clients of a node that dies spread over the
+ * survivors instead of all moving to the same next node. With a `start` the given order is kept,
+ * from that index.
+ */
 export class UrlRotation {
   #next;
 
-  constructor(urls, start = 0) {
+  constructor(urls, start, random = Math.random) {
     const list = typeof urls === 'string' ? [urls] : [...(urls ?? [])];
     if (list.length === 0) throw new RangeError('at least one node URL is required');
     for (const url of list) {
       if (!/^wss?:\/\//.test(String(url))) throw new RangeError('node URLs must be ws:// or wss://: ' + url);
     }
     this.urls = list.map(String);
-    this.#next = ((start % list.length) + list.length) % list.length;
+    if (start === undefined) {
+      for (let i = this.urls.length - 1; i > 1; i--) {
+        const j = 1 + Math.floor(random() * i);
+        [this.urls[i], this.urls[j]] = [this.urls[j], this.urls[i]];
+      }
+      this.#next = 0;
+    } else {
+      this.#next = ((start % list.length) + list.length) % list.length;
+    }
   }
 
   next() {

@@ -44,6 +44,23 @@ test('URL rotation: round robin from the start index; only ws:// and wss://', ()
   assert.throws(() => new UrlRotation([]), RangeError);
 });
 
+test('URL rotation without a start index: an order of its own, so a dead node\'s clients spread', () => {
+  const list = ['ws://a/ws', 'ws://b/ws', 'ws://c/ws'];
+  let seed = 7;
+  const random = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
+  const nextAfterA = new Map();
+  for (let client = 0; client < 300; client++) {
+    const urls = new UrlRotation(list, undefined, random);
+    const round = [urls.next(), urls.next(), urls.next()];
+    assert.equal(round[0], 'ws://a/ws', 'the first URL is tried first');
+    assert.deepEqual([...round].sort(), list, 'one round visits each node once');
+    assert.equal(urls.next(), round[0], 'then starts over in the same order');
+    nextAfterA.set(round[1], (nextAfterA.get(round[1]) ?? 0) + 1);
+  }
+  assert.deepEqual([...nextAfterA.keys()].sort(), ['ws://b/ws', 'ws://c/ws']);
+  assert.ok(nextAfterA.get('ws://b/ws') > 100 && nextAfterA.get('ws://c/ws') > 100, JSON.stringify([...nextAfterA]));
+});
+
 test('frame decoding checks in the specified order', () => {
   const expectCode = (bytes, code) => assert.throws(() => decodeFrame(new Uint8Array(bytes)), { code });
   expectCode([1, 1, 0, 0, 0, 0, 0], 'TRUNCATED_HEADER');

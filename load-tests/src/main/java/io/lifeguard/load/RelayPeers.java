@@ -77,7 +77,8 @@ final class RelayPeers implements AutoCloseable {
 
   /**
    * @param nodes every node's relay URL; peer {@code i} tries {@code firstNode.apply(i)} first and
-   *     then the others in order
+   *     then the others in an order of its own, as docs/protocol.md §6.3 tells clients (the peers
+   *     of a killed node spread over the survivors instead of all moving to the same next one)
    */
   RelayPeers(Harness harness, int sessions, List<URI> nodes, IntFunction<Integer> firstNode, int payloadBytes,
       Backoff backoff, Duration handshakeTimeout, int threads, Listener listener) {
@@ -193,12 +194,27 @@ final class RelayPeers implements AutoCloseable {
   }
 
   /** One relay peer: at most one connection at a time, and the reconnect loop around it. */
+
+  /** {@code first}, then the other node indexes shuffled (seeded per peer: runs are repeatable). */
+  static int[] ownOrder(int first, int count, java.util.Random random) {
+    java.util.List<Integer> rest = new java.util.ArrayList<>();
+    for (int i = 0; i < count; i++) if (i != first) rest.add(i);
+    java.util.Collections.shuffle(rest, random);
+    int[] order = new int[count];
+    order[0] = first;
+    for (int i = 1; i < count; i++) order[i] = rest.get(i - 1);
+    return order;
+  }
+
   private final class Peer {
     final int index;
     final String sessionId;
     final Role role;
     final String token;
     volatile int node;
+    /** The nodes in this peer's own order, its first node first. */
+    private final int[] order;
+    private int position = -1;
     volatile Channel channel;
     volatile boolean stopped;
     volatile long droppedAtNanos;
@@ -211,7 +227,8 @@ final class RelayPeers implements AutoCloseable {
       this.sessionId = sessionId;
       this.role = role;
       this.token = token;
-      this.node = Math.floorMod(firstNode - 1, nodes.size());
+      this.order = ownOrder(Math.floorMod(firstNode, nodes.size()), nodes.size(), new java.util.Random(index));
+      this.node = order[0];
     }
 
     /** One connection attempt to the next node; {@code done} runs once it has an outcome. */
@@ -220,7 +237,8 @@ final class RelayPeers implements AutoCloseable {
         done.run();
         return;
       }
-      int target = (node + 1) % nodes.size();
+      position = (position + 1) % order.length;
+      int target = order[position];
       node = target;
       byte[] nonce = new byte[HelloCodec.NONCE_LENGTH];
       RANDOM.nextBytes(nonce);

@@ -58,7 +58,7 @@ public final class LifeguardClient implements AutoCloseable {
   private LifeguardClient(Settings settings, Backoff backoff) {
     this.settings = settings;
     this.backoff = backoff;
-    this.urls = new UrlRotation(settings.urls(), 0);
+    this.urls = UrlRotation.shuffled(settings.urls(), new java.security.SecureRandom());
   }
 
   public static Builder builder() {

@@ -68,6 +68,25 @@ class ClientLogicTest {
   }
 
   @Test
+  void shuffledRotationsVisitEveryUrlOnceARoundAndSpreadTheClientsOfADeadNode() {
+    List<URI> urls = List.of(URI.create("ws://a:1/ws"), URI.create("ws://b:1/ws"), URI.create("ws://c:1/ws"));
+    java.util.Random random = new java.util.Random(7);
+    java.util.Map<String, Integer> nextAfterA = new java.util.TreeMap<>();
+    for (int client = 0; client < 300; client++) {
+      UrlRotation rotation = UrlRotation.shuffled(urls, random);
+      List<String> round = List.of(rotation.next(), rotation.next(), rotation.next()).stream().map(URI::getHost).toList();
+      assertEquals("a", round.get(0), "the first URL is tried first");
+      assertEquals(java.util.Set.of("a", "b", "c"), java.util.Set.copyOf(round), "one round visits each node once");
+      assertEquals(round.get(0), rotation.next().getHost(), "then starts over in the same order");
+      // Where a client whose node a died goes next.
+      nextAfterA.merge(round.get(1), 1, Integer::sum);
+    }
+    assertEquals(java.util.Set.of("b", "c"), nextAfterA.keySet());
+    assertTrue(nextAfterA.get("b") > 100 && nextAfterA.get("c") > 100,
+        "a's clients spread over both survivors: " + nextAfterA);
+  }
+
+  @Test
   void gapsAreReportedPerEpoch() {
     GapDetector detector = new GapDetector();
     assertEquals(Optional.empty(), detector.observe(0, 0));
