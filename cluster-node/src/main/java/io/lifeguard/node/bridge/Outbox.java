@@ -71,11 +71,10 @@ final class Outbox {
   }
 
   private Offer send(Outbound out, String text, int size, long receivedNanos) {
-    // Called from lettuce's pub/sub read: the writes of one read go to each I/O thread together.
     Outbound.Offer result = out.offer(new WsOut.Text(text), delivered -> {
       release(size);
       if (delivered) listener.delivered(receivedNanos);
-    }, io.lifeguard.node.edge.WriteBatch.ambient());
+    });
     if (result == Outbound.Offer.ENQUEUED) return Offer.ACCEPTED;
     release(size);
     return result == Outbound.Offer.DROPPED ? Offer.OVERFLOW : Offer.CLOSED;

@@ -290,22 +290,15 @@ final class EdgeSocket extends ChannelInboundHandlerAdapter implements Outbound 
     return offer(message, null, batch);
   }
 
-  @Override
-  public Offer offer(WsOut message, Written written, WriteBatch batch) {
+  private Offer offer(WsOut message, Written written, WriteBatch batch) {
     if (closed) return Offer.CLOSED;
-    // Within a batch opened around a foreign thread's read (WriteBatch.during), every offer joins
-    // it, so a close decided in that read cannot overtake the writes offered before it.
-    if (batch == null) batch = WriteBatch.ambient();
     if (message instanceof WsOut.Close close) {
       closed = true;
       scheduled.incrementAndGet();
-      EventLoop current = loop;
-      Runnable task = () -> onLoop(() -> {
+      loop.execute(() -> onLoop(() -> {
         scheduled.decrementAndGet();
         sendClose(close.code(), close.reason());
-      });
-      if (batch != null) batch.add(current, task);
-      else current.execute(task);
+      }));
       return Offer.ENQUEUED;
     }
     if (pending.incrementAndGet() > capacity) {

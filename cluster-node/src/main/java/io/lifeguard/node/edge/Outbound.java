@@ -30,11 +30,6 @@ public interface Outbound {
     return offer(message);
   }
 
-  /** Both: a callback when written, and a hop to the I/O thread gathered in {@code batch} (null: none). */
-  default Offer offer(WsOut message, Written written, WriteBatch batch) {
-    return offer(message, written);
-  }
-
   /**
    * Offers a message every socket sends alike (heartbeats). On {@link #ioThread()}, with no earlier
    * offer still waiting for that thread, it is written at once past the WebSocket encoder and does

@@ -11,40 +11,9 @@ import java.util.List;
  * to the socket's thread waits for {@link #submit}. Single-threaded: one batch per fan-out.
  */
 public final class WriteBatch {
-  /**
-   * The batch open on this thread while a non-edge thread handles one read of its own (lettuce's
-   * pub/sub connection: every message of one read buffer), or null: offers made meanwhile gather
-   * here and go to each I/O thread as one task when the read is done.
-   */
-  private static final io.netty.util.concurrent.FastThreadLocal<WriteBatch> AMBIENT = new io.netty.util.concurrent.FastThreadLocal<>();
-
   /** At most one entry per I/O thread; an edge has a handful, so a list beats a map. */
   private final List<EventLoop> loops = new ArrayList<>(2);
   private final List<List<Runnable>> writes = new ArrayList<>(2);
-
-  /** The batch {@link #during} opened on this thread, or null. */
-  public static WriteBatch ambient() {
-    return AMBIENT.get();
-  }
-
-  /**
-   * Runs {@code body} with a batch open on this thread ({@link #ambient}) and submits it after,
-   * also when {@code body} throws. Nested calls share the outer batch.
-   */
-  public static void during(Runnable body) {
-    if (AMBIENT.get() != null) {
-      body.run();
-      return;
-    }
-    WriteBatch batch = new WriteBatch();
-    AMBIENT.set(batch);
-    try {
-      body.run();
-    } finally {
-      AMBIENT.remove();
-      batch.submit();
-    }
-  }
 
   void add(EventLoop loop, Runnable write) {
     for (int i = 0; i < loops.size(); i++) {

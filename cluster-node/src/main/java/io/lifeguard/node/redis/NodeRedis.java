@@ -106,25 +106,6 @@ public final class NodeRedis {
     public void afterChannelInitialized(io.netty.channel.Channel channel) {
       channel.pipeline().addFirst(new io.netty.handler.flush.FlushConsolidationHandler(
           io.netty.handler.flush.FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
-      channel.pipeline().addFirst(new ReadBatches());
-    }
-  }
-
-  /**
-   * Lettuce calls pub/sub listeners while it decodes a read, on its own thread; the bridge offers
-   * each down message to an edge socket there. Within one read those offers gather in a {@link
-   * io.lifeguard.node.edge.WriteBatch} and reach each edge I/O thread as one task, not one task
-   * (and wake-up) per message.
-   */
-  private static final class ReadBatches extends io.netty.channel.ChannelInboundHandlerAdapter {
-    @Override
-    public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
-      io.lifeguard.node.edge.WriteBatch.during(() -> ctx.fireChannelRead(msg));
-    }
-
-    @Override
-    public boolean isSharable() {
-      return true;
     }
   }
 
