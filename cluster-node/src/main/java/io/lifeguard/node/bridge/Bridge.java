@@ -41,7 +41,7 @@ public final class Bridge {
   private Bridge(ActorSystem<?> system, BridgeSettings settings, NodeRedis nodeRedis, NodeMetrics nodeMetrics) {
     this.settings = settings;
     this.limits = new ConnectionLimits(settings.maxConnections(), settings.connectionsPerSecond(), settings.connectionBurst());
-    this.redis = new BridgeRedis(system, nodeRedis, this::redisLost);
+    this.redis = new BridgeRedis(system, nodeRedis, this::redisLost, settings.publishTimeout());
     this.metrics = new BridgeMetrics(nodeMetrics.registry(), limits::open, redis::channelCount);
   }
 

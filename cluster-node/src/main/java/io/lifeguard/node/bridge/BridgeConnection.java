@@ -8,7 +8,6 @@ import io.lifeguard.node.edge.WsIn;
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.apache.pekko.Done;
 import org.slf4j.Logger;
@@ -36,6 +35,8 @@ final class BridgeConnection implements BridgeRedis.Subscriber, Outbox.Listener,
   private final BridgeMetrics metrics;
   private final Consumer<BridgeConnection> onReleased;
   private final Outbox outbox;
+  /** The socket's I/O thread, where its messages are handled and its PUBLISHes gathered. */
+  private volatile java.util.concurrent.Executor ioThread = Runnable::run;
   private boolean released; // guarded by this
   private final java.util.concurrent.atomic.AtomicInteger publishing = new java.util.concurrent.atomic.AtomicInteger();
   private volatile long lastInboundNanos = System.nanoTime();
@@ -68,6 +69,7 @@ final class BridgeConnection implements BridgeRedis.Subscriber, Outbox.Listener,
 
   /** The socket opened (the edge's upgrade completed): this connection is its handler. */
   SocketHandler attach(Outbound socket) {
+    ioThread = socket.ioThread();
     outbox.attach(socket);
     return this;
   }
@@ -135,13 +137,13 @@ final class BridgeConnection implements BridgeRedis.Subscriber, Outbox.Listener,
   private CompletionStage<Done> publish(String text) {
     CompletableFuture<Long> published;
     try {
-      published = redis.commands().async().publish(upChannel, text).toCompletableFuture();
+      published = redis.publish(upChannel, text, ioThread);
     } catch (RuntimeException e) {
       published = CompletableFuture.failedFuture(e);
     }
     int inFlight = publishing.incrementAndGet();
+    // The publish timeout is BridgeRedis's, one timer per batch of PUBLISHes.
     CompletableFuture<Done> answered = published
-        .orTimeout(settings.publishTimeout().toMillis(), TimeUnit.MILLISECONDS)
         .handle((receivers, failure) -> {
           publishing.decrementAndGet();
           if (failure != null) {

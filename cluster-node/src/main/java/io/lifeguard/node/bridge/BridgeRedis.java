@@ -1,6 +1,15 @@
 package io.lifeguard.node.bridge;
 
 import io.lettuce.core.RedisChannelHandler;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.output.IntegerOutput;
+import io.lettuce.core.protocol.AsyncCommand;
+import io.lettuce.core.protocol.Command;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
+import io.lettuce.core.protocol.RedisCommand;
+import java.util.ArrayList;
+import java.util.List;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
@@ -44,6 +53,15 @@ final class BridgeRedis {
   private final ActorSystem<?> system;
   private final NodeRedis redis;
   private final Runnable onLost;
+  private final Duration publishTimeout;
+  /** The PUBLISHes an edge I/O thread gathered in its current turn; see {@link #publish}. */
+  private final io.netty.util.concurrent.FastThreadLocal<List<RedisCommand<String, String, ?>>> turn =
+      new io.netty.util.concurrent.FastThreadLocal<>() {
+        @Override
+        protected List<RedisCommand<String, String, ?>> initialValue() {
+          return new ArrayList<>();
+        }
+      };
   private final Object lock = new Object();
   // Mutated under lock; read lock-free by the listener.
   private final Map<String, Set<Subscriber>> channels = new ConcurrentHashMap<>();
@@ -56,10 +74,11 @@ final class BridgeRedis {
   private volatile boolean stopped;
   private volatile boolean warnedUnreachable;
 
-  BridgeRedis(ActorSystem<?> system, NodeRedis redis, Runnable onLost) {
+  BridgeRedis(ActorSystem<?> system, NodeRedis redis, Runnable onLost, Duration publishTimeout) {
     this.system = system;
     this.redis = redis;
     this.onLost = onLost;
+    this.publishTimeout = publishTimeout;
   }
 
   /** Connects in the background, retrying with capped backoff until Redis answers; one WARN, not one per attempt. */
@@ -102,6 +121,53 @@ final class BridgeRedis {
     StatefulRedisConnection<String, String> c = commands;
     if (c == null) throw new RedisNotConnected();
     return c;
+  }
+
+  /**
+   * PUBLISHes {@code message} on {@code channel}; fails with a timeout when Redis has not answered
+   * within the bridge's publish timeout. Called on an edge I/O thread ({@code ioThread}), the
+   * PUBLISHes of that thread's turn (every socket it read in one pass) go to Redis together after
+   * the turn: one hand-over to lettuce's thread, one write and one timeout for all of them, instead
+   * of one each. Lettuce keeps one connection's commands in order, so a socket's stay in order.
+   */
+  CompletableFuture<Long> publish(String channel, String message, java.util.concurrent.Executor ioThread) {
+    AsyncCommand<String, String, Long> command = new AsyncCommand<>(new Command<>(CommandType.PUBLISH,
+        new IntegerOutput<>(StringCodec.UTF8), new CommandArgs<>(StringCodec.UTF8).addKey(channel).addValue(message)));
+    if (!(ioThread instanceof io.netty.channel.EventLoop loop) || !loop.inEventLoop()) {
+      dispatch(List.of(command));
+      return command;
+    }
+    List<RedisCommand<String, String, ?>> pending = turn.get();
+    // A task queued by the loop's own thread runs after the I/O events of this pass (no wake-up).
+    if (pending.isEmpty()) loop.execute(this::flushTurn);
+    pending.add(command);
+    return command;
+  }
+
+  private void flushTurn() {
+    List<RedisCommand<String, String, ?>> pending = turn.get();
+    if (pending.isEmpty()) return;
+    List<RedisCommand<String, String, ?>> batch = new ArrayList<>(pending);
+    pending.clear();
+    dispatch(batch);
+  }
+
+  private void dispatch(List<RedisCommand<String, String, ?>> batch) {
+    try {
+      commands().dispatch(batch);
+    } catch (RuntimeException e) {
+      for (RedisCommand<String, String, ?> c : batch) c.completeExceptionally(e);
+      return;
+    }
+    // One timer for the batch. Answers come in order, so the last one answered means all were.
+    org.apache.pekko.actor.Cancellable timer = system.scheduler().scheduleOnce(publishTimeout, () -> {
+      java.util.concurrent.TimeoutException late = new java.util.concurrent.TimeoutException(
+          "PUBLISH unanswered after " + publishTimeout.toMillis() + " ms");
+      for (RedisCommand<String, String, ?> c : batch) {
+        if (!c.isDone()) c.completeExceptionally(late);
+      }
+    }, system.executionContext());
+    ((AsyncCommand<?, ?, ?>) batch.get(batch.size() - 1)).whenComplete((v, e) -> timer.cancel());
   }
 
   long channelCount() {

@@ -5,6 +5,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
@@ -54,6 +55,8 @@ public final class EdgeServer {
   private final EventLoopGroup boss;
   private final EventLoopGroup workers;
   private final Class<? extends ServerChannel> channelType;
+  /** The I/O threads, for {@link #loopFor}. */
+  private final EventLoop[] loops;
   private volatile Channel listener;
 
   private EdgeServer(EdgeSettings settings, List<EdgeRoute> routes, BooleanSupplier ready, NodeMetrics metrics) {
@@ -66,6 +69,9 @@ public final class EdgeServer {
     this.workers = epoll ? new EpollEventLoopGroup(settings.threads(), new DefaultThreadFactory("edge-io", true))
         : new NioEventLoopGroup(settings.threads(), new DefaultThreadFactory("edge-io", true));
     this.channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    List<EventLoop> all = new java.util.ArrayList<>();
+    workers.forEach(e -> all.add((EventLoop) e));
+    this.loops = all.toArray(new EventLoop[0]);
     GaugeWithCallback.builder()
         .name("lifeguard_edge_connections")
         .help("TCP connections open on the edge port, upgraded or not")
@@ -158,6 +164,17 @@ public final class EdgeServer {
       if (route.matches(segments)) return route;
     }
     return null;
+  }
+
+  /**
+   * The I/O thread for sockets keyed {@code key} (a relay session), or null when the edge does not
+   * move sockets ({@code lifeguard.edge.session-affinity = off}, or a single thread).
+   */
+  EventLoop loopFor(String key) {
+    if (!settings.sessionAffinity() || loops.length < 2) return null;
+    // Mixed first: ids that differ in their last characters should still spread.
+    int h = key.hashCode() * 0x9E3779B9;
+    return loops[Math.floorMod(h ^ (h >>> 16), loops.length)];
   }
 
   void opened(EdgeSocket socket) {

@@ -16,9 +16,11 @@ import java.time.Duration;
  * @param requestTimeout a connection must complete its upgrade request within this
  * @param closeTimeout after the node sends a close frame, how long it waits for the client's
  *     before it drops the TCP connection
+ * @param sessionAffinity move a relay socket, once its session is known, to the I/O thread chosen
+ *     by the session id, so a session's local peers share a thread (docs/perf/fanout.md)
  */
 public record EdgeSettings(String host, int port, int backlog, int ioThreads, int maxRequestHeaderBytes,
-    Duration requestTimeout, Duration closeTimeout) {
+    Duration requestTimeout, Duration closeTimeout, boolean sessionAffinity) {
 
   public static EdgeSettings create(Config config) {
     int threads = read("lifeguard.edge.io-threads", () -> config.getInt("lifeguard.edge.io-threads"));
@@ -30,7 +32,8 @@ public record EdgeSettings(String host, int port, int backlog, int ioThreads, in
         threads,
         positiveInt(config, "lifeguard.edge.max-request-header-bytes"),
         positiveDuration(config, "lifeguard.edge.request-timeout"),
-        positiveDuration(config, "lifeguard.edge.close-timeout"));
+        positiveDuration(config, "lifeguard.edge.close-timeout"),
+        read("lifeguard.edge.session-affinity", () -> config.getBoolean("lifeguard.edge.session-affinity")));
   }
 
   /** The event-loop threads to start. */

@@ -42,13 +42,20 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Everything but {@link #offer} and {@link #complete} runs on the socket's event loop; those two
  * hop onto it, so writes keep the order they were offered in and nothing follows the close frame.
+ *
+ * <p>The event loop can change once ({@link #moveTo}: a relay socket goes to its session's thread).
+ * Hence {@code loop} is read afresh each time, and a task that finds itself on the thread the socket
+ * left passes itself on to the new one.
  */
 final class EdgeSocket extends ChannelInboundHandlerAdapter implements Outbound {
   private static final Logger log = LoggerFactory.getLogger(EdgeSocket.class);
   private static final WsIn.Ping PING = new WsIn.Ping();
 
   private final Channel channel;
-  private final EventLoop loop;
+  /** The socket's event loop; changes only in {@link #moveTo}, set before the new loop runs anything of ours. */
+  private volatile EventLoop loop;
+  /** The event loop for a key, or null when sockets stay where they were accepted. */
+  private final java.util.function.Function<String, EventLoop> placement;
   private final int maxMessageBytes;
   private final int capacity;
   private final long closeTimeoutMillis;
@@ -75,9 +82,10 @@ final class EdgeSocket extends ChannelInboundHandlerAdapter implements Outbound 
   private final ArrayDeque<WsIn> backlog = new ArrayDeque<>(2);
 
   EdgeSocket(Channel channel, int maxMessageBytes, int capacity, long closeTimeoutMillis,
-      java.util.function.Consumer<EdgeSocket> onEnd) {
+      java.util.function.Consumer<EdgeSocket> onEnd, java.util.function.Function<String, EventLoop> placement) {
     this.channel = channel;
     this.loop = channel.eventLoop();
+    this.placement = placement;
     this.maxMessageBytes = maxMessageBytes;
     this.capacity = capacity;
     this.closeTimeoutMillis = closeTimeoutMillis;
@@ -191,10 +199,7 @@ final class EdgeSocket extends ChannelInboundHandlerAdapter implements Outbound 
     if (future.isDone() && !future.isCompletedExceptionally()) return;
     busy = true;
     channel.config().setAutoRead(false);
-    result.whenComplete((value, error) -> {
-      if (loop.inEventLoop()) handled(error);
-      else loop.execute(() -> handled(error));
-    });
+    result.whenComplete((value, error) -> onLoop(() -> handled(error)));
   }
 
   private void handled(Throwable error) {
@@ -290,10 +295,10 @@ final class EdgeSocket extends ChannelInboundHandlerAdapter implements Outbound 
     if (message instanceof WsOut.Close close) {
       closed = true;
       scheduled.incrementAndGet();
-      loop.execute(() -> {
+      loop.execute(() -> onLoop(() -> {
         scheduled.decrementAndGet();
         sendClose(close.code(), close.reason());
-      });
+      }));
       return Offer.ENQUEUED;
     }
     if (pending.incrementAndGet() > capacity) {
@@ -307,18 +312,84 @@ final class EdgeSocket extends ChannelInboundHandlerAdapter implements Outbound 
     if (message instanceof WsOut.Shared s) s.frame().retain();
     // On the socket's own thread a write may go out at once, unless earlier offers from other
     // threads still wait in the loop's task queue: it must not overtake them.
-    if (loop.inEventLoop() && scheduled.get() == 0) {
+    EventLoop current = loop;
+    if (current.inEventLoop() && scheduled.get() == 0) {
       write(message, bytes, written);
     } else {
       scheduled.incrementAndGet();
-      Runnable task = () -> {
-        scheduled.decrementAndGet();
-        write(message, bytes, written);
-      };
-      if (batch != null) batch.add(loop, task);
-      else loop.execute(task);
+      WriteTask task = new WriteTask(message, bytes, written);
+      if (batch != null) batch.add(current, task);
+      else current.execute(task);
     }
     return Offer.ENQUEUED;
+  }
+
+  /** A write handed to the event loop; on the thread the socket left, it passes itself on. */
+  private final class WriteTask implements Runnable {
+    private final WsOut message;
+    private final int bytes;
+    private final Written written;
+
+    WriteTask(WsOut message, int bytes, Written written) {
+      this.message = message;
+      this.bytes = bytes;
+      this.written = written;
+    }
+
+    @Override
+    public void run() {
+      EventLoop current = loop;
+      if (!current.inEventLoop()) {
+        current.execute(this);
+        return;
+      }
+      scheduled.decrementAndGet();
+      write(message, bytes, written);
+    }
+  }
+
+  /** Runs {@code action} on the socket's event loop: here if this is it, else as a task there. */
+  private void onLoop(Runnable action) {
+    EventLoop current = loop;
+    if (current.inEventLoop()) action.run();
+    else current.execute(() -> onLoop(action));
+  }
+
+  /**
+   * Moves the channel to the event loop {@code key} maps to: deregistered from this one (in a later
+   * task of this loop, after what is queued now), registered on the other; nothing is read in
+   * between (the handler is busy with the message that called this, so reading is off). Not moved
+   * when already there, when placement is off, when writes from other threads are still queued for
+   * this loop (they could be overtaken) or once closing.
+   */
+  @Override
+  public java.util.concurrent.CompletionStage<Void> moveTo(String key) {
+    EventLoop from = loop;
+    EventLoop target = placement == null ? null : placement.apply(key);
+    if (target == null || target == from || !from.inEventLoop() || scheduled.get() != 0 || closed || ended
+        || !channel.isRegistered()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    CompletableFuture<Void> moved = new CompletableFuture<>();
+    channel.deregister().addListener(deregistered -> {
+      // Runs on the old loop; the channel's loop is the new one from register() on, and our own
+      // field follows at once, so every task queued from now on waits behind the registration.
+      if (!deregistered.isSuccess()) {
+        moved.complete(null);
+        return;
+      }
+      target.register(channel).addListener(registered -> {
+        if (!registered.isSuccess()) {
+          // Closed meanwhile: no channelInactive will come from a channel that is on no loop.
+          log.debug("edge socket not re-registered: {}", String.valueOf(registered.cause()));
+          channel.unsafe().closeForcibly();
+          end();
+        }
+        moved.complete(null);
+      });
+      loop = target;
+    });
+    return moved;
   }
 
   @Override

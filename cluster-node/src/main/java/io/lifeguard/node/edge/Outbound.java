@@ -57,4 +57,16 @@ public interface Outbound {
    * sockets (heartbeats) hands each thread one batch instead of waking it once per socket.
    */
   java.util.concurrent.Executor ioThread();
+
+  /**
+   * Moves the socket to the I/O thread {@code key} maps to, so sockets offered the same frames
+   * (a session's peers) share a thread and a fan-out among them needs no hand-over; completes once
+   * the socket is there (at once when it already is, or when the edge does not move sockets). Call
+   * it on {@link #ioThread()} while no other thread offers data to this socket (before anyone knows
+   * of it): a write offered from elsewhere during the move still reaches the client, but may overtake
+   * one offered before it.
+   */
+  default java.util.concurrent.CompletionStage<Void> moveTo(String key) {
+    return java.util.concurrent.CompletableFuture.completedFuture(null);
+  }
 }

@@ -140,7 +140,7 @@ final class UpgradeHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       return;
     }
     EdgeSocket socket = new EdgeSocket(ctx.channel(), accept.maxMessageBytes(), accept.outboundCapacity(),
-        server.settings().closeTimeout().toMillis(), server::closed);
+        server.settings().closeTimeout().toMillis(), server::closed, server::loopFor);
     if (deadline != null) deadline.cancel(false);
     handshaker.handshake(ctx.channel(), request);
     ctx.pipeline().addAfter("wsdecoder", "utf8", new Utf8FrameValidator(false));

@@ -172,6 +172,13 @@ final class RelayConnection implements SocketHandler {
     // The token grants the session's bits; the client may only ask for the ones that change how it
     // itself behaves (heartbeat answering), which the node grants whenever asked.
     long features = (claims.featureBits() & node.supportedFeatures()) | (hello.features() & FeatureBits.CLIENT_REQUESTABLE);
+    // Onto the session's I/O thread first (the edge's session affinity), while nobody else knows
+    // of this socket: the session's peers on this node then share a thread, and a frame one of
+    // them sends is written to the others in place. Completes at once when it is not moved.
+    return outbound.moveTo(sessionId).thenCompose(moved -> state == State.JOINING ? joinAndReply(hello, claims, features) : DONE);
+  }
+
+  private CompletionStage<Done> joinAndReply(ClientHello hello, TokenClaims claims, long features) {
     // join() completes its own CompletableFuture from the thread that got the entity's answer, so
     // these callbacks run right there: no further task hop per handshake.
     return join().thenApply(result -> {

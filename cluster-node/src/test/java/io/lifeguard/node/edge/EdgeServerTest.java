@@ -53,7 +53,7 @@ class EdgeServerTest {
     port = FreePorts.next();
     EdgeSettings settings = EdgeSettings.create(ConfigFactory.parseString(
         "lifeguard.edge { host = \"127.0.0.1\", port = " + port + ", backlog = 128, io-threads = 2,"
-            + " max-request-header-bytes = 2048, request-timeout = 1s, close-timeout = 1s }"));
+            + " max-request-header-bytes = 2048, request-timeout = 1s, close-timeout = 1s, session-affinity = off }"));
     server = EdgeServer.start(kit.system(), settings, List.of(new EchoRoute()), () -> true, new NodeMetrics());
     assertTrue(server.listening());
   }
