@@ -27,11 +27,13 @@ public final class RelayTestClients {
 
   /**
    * A client builder for {@code session} that fetches a fresh token on every (re)connect and retries
-   * quickly (200 ms to 2 s), trying {@code urls} in order; callers add the listener.
+   * quickly (200 ms to 2 s), trying {@code urls} in the order given (the fault tests place clients
+   * on given nodes); callers add the listener.
    */
   public static LifeguardClient.Builder builder(TokenSigner signer, String session, Role role, List<URI> urls) {
     return LifeguardClient.builder()
         .urls(urls)
+        .urlsInGivenOrder()
         .tokenSupplier(() -> token(signer, session, role, "test"))
         .sessionId(session)
         .role(role)

@@ -53,12 +53,15 @@ public final class LifeguardClient implements AutoCloseable {
       HttpClient httpClient,
       Duration handshakeTimeout,
       Duration closeTimeout,
-      long rekeyLimit) {}
+      long rekeyLimit,
+      boolean urlsInGivenOrder) {}
 
   private LifeguardClient(Settings settings, Backoff backoff) {
     this.settings = settings;
     this.backoff = backoff;
-    this.urls = UrlRotation.shuffled(settings.urls(), new java.security.SecureRandom());
+    this.urls = settings.urlsInGivenOrder()
+        ? new UrlRotation(settings.urls(), 0)
+        : UrlRotation.shuffled(settings.urls(), new java.security.SecureRandom());
   }
 
   public static Builder builder() {
@@ -218,6 +221,7 @@ public final class LifeguardClient implements AutoCloseable {
     private Duration backoffBase = Duration.ofMillis(500);
     private Duration backoffMax = Duration.ofSeconds(30);
     private long rekeyLimit = 1L << 32;
+    private boolean urlsInGivenOrder;
 
     private Builder() {}
 
@@ -278,6 +282,16 @@ public final class LifeguardClient implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Tries the URLs in the order given. By default the first is tried first and the others follow
+     * in an order of this client's own, so the clients of a node that dies spread over the others
+     * (docs/protocol.md §6.3); tests that place clients on given nodes keep the order.
+     */
+    public Builder urlsInGivenOrder() {
+      this.urlsInGivenOrder = true;
+      return this;
+    }
+
     /** Frames per key epoch; only tests should lower it. */
     public Builder rekeyLimit(long frames) {
       this.rekeyLimit = frames;
@@ -308,7 +322,8 @@ public final class LifeguardClient implements AutoCloseable {
               httpClient,
               handshakeTimeout,
               closeTimeout,
-              rekeyLimit);
+              rekeyLimit,
+              urlsInGivenOrder);
       Backoff backoff =
           new Backoff(backoffBase, backoffMax, () -> ThreadLocalRandom.current().nextDouble());
       return new LifeguardClient(settings, backoff);
