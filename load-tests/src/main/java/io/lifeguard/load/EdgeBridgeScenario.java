@@ -9,7 +9,6 @@ import java.net.URI;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,13 +41,8 @@ final class EdgeBridgeScenario {
     int connections = f.integer("connections", 10_000);
     int sockets = f.integer("sockets", 200);
     int bytes = f.integer("bytes", 100);
-    List<Double> rates = f.decimals("rates", "20000,50000,100000");
-    Duration duration = f.duration("duration", Duration.ofSeconds(10));
-    Duration warmup = f.duration("warmup", Duration.ofSeconds(5));
-    Duration timeout = f.duration("connect-timeout", Duration.ofSeconds(10));
-    int clientThreads = f.integer("client-threads", 1);
-    NchanPeer.Reference reference = NchanPeer.Reference.from(f);
-    String nodeFlags = f.string("node-flags", "-XX:+UseSerialGC -Xms64m -Xmx1g");
+    RatePhases phases = RatePhases.from(f, "20000,50000,100000");
+    NchanPeer.Reference reference = phases.reference();
     f.rejectUnknown();
     if (bytes < Payload.MIN_BYTES) throw new IllegalArgumentException("--bytes must be at least " + Payload.MIN_BYTES);
     long fdLimit = EdgeBenchScenario.openFileLimit();
@@ -61,10 +55,11 @@ final class EdgeBridgeScenario {
     plan.put("idle_connections", connections);
     plan.put("message_sockets", sockets);
     plan.put("bytes_per_message", bytes);
-    plan.put("target_messages_per_second", rates);
-    plan.put("phase_seconds", duration.toSeconds());
-    plan.put("client_threads", clientThreads);
-    Bench b = new Bench(h, handshakes, concurrency, connections, sockets, bytes, rates, duration, warmup, timeout, clientThreads);
+    plan.put("target_messages_per_second", phases.rates());
+    plan.put("phase_seconds", phases.duration().toSeconds());
+    plan.put("client_threads", phases.clientThreads());
+    Bench b = new Bench(h, handshakes, concurrency, connections, sockets, bytes, phases.rates(), phases.duration(),
+        phases.warmup(), phases.connectTimeout(), phases.clientThreads());
     List<Map<String, Object>> rows = new ArrayList<>();
     Map<String, Object> ref = null;
     if (reference.enabled()) {
@@ -73,12 +68,11 @@ final class EdgeBridgeScenario {
         rows.add(ref);
       }
     }
-    List<String> jvm = nodeFlags.isBlank() || nodeFlags.equals("none") ? List.of() : Arrays.asList(nodeFlags.trim().split("\\s+"));
-    LocalNode node = h.startNode("bridge", jvm, Map.of("LOG_LEVEL", "INFO"));
+    LocalNode node = h.startNode("bridge", phases.jvm(), Map.of("LOG_LEVEL", "INFO"));
     RedisClient redisClient = RedisClient.create(h.redis().url());
     try (StatefulRedisConnection<String, String> redis = redisClient.connect();
         EchoWorker worker = new EchoWorker(h.redis().url(), h.runId)) {
-      Map<String, Object> row = b.measure("lifeguard", jvm.isEmpty() ? "none" : nodeFlags, node.probe(), h.redis().probe(),
+      Map<String, Object> row = b.measure("lifeguard", phases.jvmLabel(), node.probe(), h.redis().probe(),
           bridgeSide(node, redis), () -> node.probe().forceGc());
       row.put("echoed_by_worker", worker.echoed.sum());
       if (ref != null) row.put("ratios_to_reference", ratios(row, ref));

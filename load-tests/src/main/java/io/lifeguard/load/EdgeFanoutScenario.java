@@ -12,7 +12,6 @@ import java.net.URI;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,19 +38,15 @@ final class EdgeFanoutScenario {
     int sessions = f.integer("sessions", 100);
     int peers = f.integer("peers", 10);
     int bytes = f.integer("bytes", 100);
-    List<Double> rates = f.decimals("rates", "10000,30000,60000");
-    Duration duration = f.duration("duration", Duration.ofSeconds(10));
-    Duration warmup = f.duration("warmup", Duration.ofSeconds(5));
-    Duration timeout = f.duration("connect-timeout", Duration.ofSeconds(10));
-    int clientThreads = f.integer("client-threads", 1);
-    NchanPeer.Reference reference = NchanPeer.Reference.from(f);
-    String nodeFlags = f.string("node-flags", "-XX:+UseSerialGC -Xms64m -Xmx1g");
+    RatePhases phases = RatePhases.from(f, "10000,30000,60000");
+    NchanPeer.Reference reference = phases.reference();
     f.rejectUnknown();
     if (peers < 2) throw new IllegalArgumentException("--peers must be at least 2 (a sender and a receiver)");
     if (bytes < Payload.MIN_BYTES + FrameCodec.HEADER_LENGTH) {
       throw new IllegalArgumentException("--bytes must be at least " + (Payload.MIN_BYTES + FrameCodec.HEADER_LENGTH));
     }
-    Plan plan = new Plan(sessions, peers, bytes, rates, duration, warmup, timeout, clientThreads);
+    Plan plan = new Plan(sessions, peers, bytes, phases.rates(), phases.duration(), phases.warmup(), phases.connectTimeout(),
+        phases.clientThreads());
     List<Map<String, Object>> rows = new ArrayList<>();
     Map<String, Object> ref = null;
     if (reference.enabled()) {
@@ -60,10 +55,9 @@ final class EdgeFanoutScenario {
         rows.add(ref);
       }
     }
-    List<String> jvm = nodeFlags.isBlank() || nodeFlags.equals("none") ? List.of() : Arrays.asList(nodeFlags.trim().split("\\s+"));
-    LocalNode node = h.startNode("fanout", jvm, Map.of("LOG_LEVEL", "INFO", "LIFEGUARD_RELAY_MAX_PEERS", Integer.toString(Math.max(16, peers))));
+    LocalNode node = h.startNode("fanout", phases.jvm(), Map.of("LOG_LEVEL", "INFO", "LIFEGUARD_RELAY_MAX_PEERS", Integer.toString(Math.max(16, peers))));
     try {
-      Map<String, Object> row = measure(h, plan, "lifeguard", jvm.isEmpty() ? "none" : nodeFlags, node.probe(), relaySide(h, node, bytes));
+      Map<String, Object> row = measure(h, plan, "lifeguard", phases.jvmLabel(), node.probe(), relaySide(h, node, bytes));
       if (ref != null) row.put("ratios_to_reference", ratios(row, ref));
       rows.add(row);
     } finally {
