@@ -195,16 +195,6 @@ final class RelayPeers implements AutoCloseable {
 
   /** One relay peer: at most one connection at a time, and the reconnect loop around it. */
 
-  /** {@code first}, then the other node indexes shuffled (seeded per peer: runs are repeatable). */
-  static int[] ownOrder(int first, int count, java.util.Random random) {
-    java.util.List<Integer> rest = new java.util.ArrayList<>();
-    for (int i = 0; i < count; i++) if (i != first) rest.add(i);
-    java.util.Collections.shuffle(rest, random);
-    int[] order = new int[count];
-    order[0] = first;
-    for (int i = 1; i < count; i++) order[i] = rest.get(i - 1);
-    return order;
-  }
 
   private final class Peer {
     final int index;
@@ -212,9 +202,8 @@ final class RelayPeers implements AutoCloseable {
     final Role role;
     final String token;
     volatile int node;
-    /** The nodes in this peer's own order, its first node first. */
-    private final int[] order;
-    private int position = -1;
+    /** The nodes in this peer's own order, its first node first: the protocol client's rotation. */
+    private final io.lifeguard.protocol.client.UrlRotation urls;
     volatile Channel channel;
     volatile boolean stopped;
     volatile long droppedAtNanos;
@@ -227,8 +216,12 @@ final class RelayPeers implements AutoCloseable {
       this.sessionId = sessionId;
       this.role = role;
       this.token = token;
-      this.order = ownOrder(Math.floorMod(firstNode, nodes.size()), nodes.size(), new java.util.Random(index));
-      this.node = order[0];
+      int first = Math.floorMod(firstNode, nodes.size());
+      List<URI> fromFirst = new java.util.ArrayList<>(nodes.subList(first, nodes.size()));
+      fromFirst.addAll(nodes.subList(0, first));
+      // Seeded per peer: runs are repeatable.
+      this.urls = io.lifeguard.protocol.client.UrlRotation.shuffled(fromFirst, new java.util.Random(index));
+      this.node = first;
     }
 
     /** One connection attempt to the next node; {@code done} runs once it has an outcome. */
@@ -237,8 +230,7 @@ final class RelayPeers implements AutoCloseable {
         done.run();
         return;
       }
-      position = (position + 1) % order.length;
-      int target = order[position];
+      int target = nodes.indexOf(urls.next());
       node = target;
       byte[] nonce = new byte[HelloCodec.NONCE_LENGTH];
       RANDOM.nextBytes(nonce);
