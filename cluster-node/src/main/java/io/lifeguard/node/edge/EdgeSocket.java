@@ -140,7 +140,7 @@ final class EdgeSocket extends ChannelInboundHandlerAdapter implements Outbound 
         if (content.readableBytes() > maxMessageBytes) {
           deliver(new WsIn.TooBig(content.readableBytes(), java.util.Optional.of(fragmentsText)));
         } else {
-          deliver(message(content, fragmentsText));
+          deliverOrFail(message(content, fragmentsText));
         }
         return;
       }
@@ -171,13 +171,26 @@ final class EdgeSocket extends ChannelInboundHandlerAdapter implements Outbound 
     } else {
       WsIn message = message(fragments, fragmentsText);
       releaseFragments();
-      deliver(message);
+      deliverOrFail(message);
     }
   }
 
+  /** The message, or null for a text message whose bytes are not UTF-8. */
   private static WsIn message(ByteBuf content, boolean text) {
-    if (text) return new WsIn.Text(content.toString(StandardCharsets.UTF_8));
+    if (text) {
+      String decoded = Utf8Text.decode(content);
+      return decoded == null ? null : new WsIn.Text(decoded);
+    }
     return new WsIn.Binary(ByteString.fromArrayUnsafe(ByteBufUtil.getBytes(content)));
+  }
+
+  /** Hands {@code message} on; text that is not UTF-8 fails the connection with 1007 instead. */
+  private void deliverOrFail(WsIn message) {
+    if (message != null) {
+      deliver(message);
+    } else {
+      sendClose(WebSocketCloseStatus.INVALID_PAYLOAD_DATA.code(), WebSocketCloseStatus.INVALID_PAYLOAD_DATA.reasonText());
+    }
   }
 
   private void releaseFragments() {
