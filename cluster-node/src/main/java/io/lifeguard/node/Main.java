@@ -21,6 +21,7 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
+    disableNettyLeakDetection();
     NodeConfig.Loaded loaded;
     try {
       loaded = NodeConfig.load();
@@ -47,6 +48,20 @@ public final class Main {
     }
     installSignalHandlers(system, loaded.settings().shutdownHardDeadline());
     system.getWhenTerminated().thenRun(() -> exit(NodeExit.of(system)));
+  }
+
+  /**
+   * Netty's leak detector (level {@code simple} unless told otherwise) wraps a sample of the pooled
+   * buffers and records a touch at every handler a buffer passes: on the edge that is work per
+   * delivered frame, for reports only a developer reads. Off in the node as in most Netty servers'
+   * production set-ups; set before any Netty class loads. {@code -Dio.netty.leakDetection.level=...}
+   * on the command line still wins, and the tests' node launchers set {@code simple}, as do the
+   * in-process tests, which do not run this method.
+   */
+  static void disableNettyLeakDetection() {
+    if (System.getProperty("io.netty.leakDetection.level") == null && System.getProperty("io.netty.leakDetectionLevel") == null) {
+      System.setProperty("io.netty.leakDetection.level", "disabled");
+    }
   }
 
   /** Exits from a thread of its own: System.exit waits for shutdown hooks, which must not wait for the caller. */

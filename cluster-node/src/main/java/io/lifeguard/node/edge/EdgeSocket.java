@@ -4,7 +4,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.DefaultChannelPromise;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
@@ -80,6 +82,8 @@ final class EdgeSocket extends ChannelInboundHandlerAdapter implements Outbound 
   private long discarding = -1;
   private boolean busy;
   private final ArrayDeque<WsIn> backlog = new ArrayDeque<>(2);
+  /** Written since the last flush; the thread's {@link DeferredFlushes} holds this socket meanwhile. */
+  private boolean flushPending;
 
   EdgeSocket(Channel channel, int maxMessageBytes, int capacity, long closeTimeoutMillis,
       java.util.function.Consumer<EdgeSocket> onEnd, java.util.function.Function<String, EventLoop> placement) {
@@ -136,7 +140,7 @@ final class EdgeSocket extends ChannelInboundHandlerAdapter implements Outbound 
         if (content.readableBytes() > maxMessageBytes) {
           deliver(new WsIn.TooBig(content.readableBytes(), java.util.Optional.of(fragmentsText)));
         } else {
-          deliver(message(content, fragmentsText));
+          deliverOrFail(message(content, fragmentsText));
         }
         return;
       }
@@ -167,13 +171,26 @@ final class EdgeSocket extends ChannelInboundHandlerAdapter implements Outbound 
     } else {
       WsIn message = message(fragments, fragmentsText);
       releaseFragments();
-      deliver(message);
+      deliverOrFail(message);
     }
   }
 
+  /** The message, or null for a text message whose bytes are not UTF-8. */
   private static WsIn message(ByteBuf content, boolean text) {
-    if (text) return new WsIn.Text(content.toString(StandardCharsets.UTF_8));
+    if (text) {
+      String decoded = Utf8Text.decode(content);
+      return decoded == null ? null : new WsIn.Text(decoded);
+    }
     return new WsIn.Binary(ByteString.fromArrayUnsafe(ByteBufUtil.getBytes(content)));
+  }
+
+  /** Hands {@code message} on; text that is not UTF-8 fails the connection with 1007 instead. */
+  private void deliverOrFail(WsIn message) {
+    if (message != null) {
+      deliver(message);
+    } else {
+      sendClose(WebSocketCloseStatus.INVALID_PAYLOAD_DATA.code(), WebSocketCloseStatus.INVALID_PAYLOAD_DATA.reasonText());
+    }
   }
 
   private void releaseFragments() {
@@ -249,6 +266,16 @@ final class EdgeSocket extends ChannelInboundHandlerAdapter implements Outbound 
     }
     if (!(cause instanceof IOException)) log.debug("edge socket error: {}", cause.toString());
     channel.close();
+  }
+
+  /**
+   * The end of one read of this socket: every socket the messages of that read were written to
+   * (its session's peers on this thread) is flushed now, once.
+   */
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    DeferredFlushes.current().flushAll();
+    ctx.fireChannelReadComplete();
   }
 
   @Override
@@ -371,6 +398,8 @@ final class EdgeSocket extends ChannelInboundHandlerAdapter implements Outbound 
       return CompletableFuture.completedFuture(null);
     }
     CompletableFuture<Void> moved = new CompletableFuture<>();
+    // What this thread wrote must leave from here: the new thread's flushes do not know of it.
+    flushDeferred();
     channel.deregister().addListener(deregistered -> {
       // Runs on the old loop; the channel's loop is the new one from register() on, and our own
       // field follows at once, so every task queued from now on waits behind the registration.
@@ -413,14 +442,52 @@ final class EdgeSocket extends ChannelInboundHandlerAdapter implements Outbound 
       return;
     }
     if (message instanceof WsOut.Shared s) {
-      // Already a frame: it goes past the WebSocket encoder as bytes.
-      channel.writeAndFlush(s.frame().view()).addListener(f -> settle(bytes, written, f.isSuccess()));
-      return;
+      // Already a frame: written from the WebSocket encoder's place in the pipeline, so it goes to
+      // the transport as bytes without passing the handlers in between.
+      var out = encoderContext != null ? encoderContext : channel.pipeline().lastContext();
+      out.write(s.frame().view(), new Settling(bytes, written));
+    } else {
+      WebSocketFrame frame = message instanceof WsOut.Binary b
+          ? new BinaryWebSocketFrame(Unpooled.wrappedBuffer(b.data().asByteBuffer()))
+          : new TextWebSocketFrame(((WsOut.Text) message).text());
+      channel.write(frame, new Settling(bytes, written));
     }
-    WebSocketFrame frame = message instanceof WsOut.Binary b
-        ? new BinaryWebSocketFrame(Unpooled.wrappedBuffer(b.data().asByteBuffer()))
-        : new TextWebSocketFrame(((WsOut.Text) message).text());
-    channel.writeAndFlush(frame).addListener(f -> settle(bytes, written, f.isSuccess()));
+    // Flushed with the other writes of this read (or of this pass of the loop): several frames
+    // for this socket then leave in one send.
+    if (!flushPending) {
+      flushPending = true;
+      DeferredFlushes.current().add(this, loop);
+    }
+  }
+
+  /** Flushes what {@link #write} left unflushed. */
+  void flushDeferred() {
+    if (!flushPending) return;
+    flushPending = false;
+    // Off the socket's thread (only a list left behind by a move) Netty hands the flush over.
+    if (encoderContext != null) encoderContext.flush();
+    else channel.flush();
+  }
+
+  /**
+   * A write's promise that settles the socket's counts once the write has reached the kernel (or
+   * failed): one object per delivery where a promise and a capturing listener were two.
+   */
+  private final class Settling extends DefaultChannelPromise implements ChannelFutureListener {
+    private final int bytes;
+    private final Written written;
+
+    Settling(int bytes, Written written) {
+      super(channel);
+      this.bytes = bytes;
+      this.written = written;
+      addListener(this);
+    }
+
+    @Override
+    public void operationComplete(ChannelFuture future) {
+      settle(bytes, written, future.isSuccess());
+    }
   }
 
   private void settle(int bytes, Written written, boolean delivered) {

@@ -14,7 +14,6 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
-import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
@@ -143,7 +142,7 @@ final class UpgradeHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         server.settings().closeTimeout().toMillis(), server::closed, server::loopFor);
     if (deadline != null) deadline.cancel(false);
     handshaker.handshake(ctx.channel(), request);
-    ctx.pipeline().addAfter("wsdecoder", "utf8", new Utf8FrameValidator(false));
+    // Text is checked for UTF-8 where it is decoded (EdgeSocket, Utf8Text), in one pass.
     ctx.pipeline().replace(this, "socket", socket);
     server.opened(socket);
     socket.start(accept.handler().apply(socket));

@@ -45,10 +45,11 @@ class SharedFrameTest {
     ByteBuf second = frame.view();
     first.skipBytes(first.readableBytes());
     assertEquals(7, second.readableBytes(), "views keep their own reader index");
+    assertEquals(3, frame.references(), "the creator's and one per view");
     first.release();
     second.release();
-    assertEquals(1, second.refCnt(), "the creator's reference is still held");
+    assertEquals(1, frame.references(), "the creator's reference is still held");
     frame.release();
-    assertEquals(0, second.refCnt());
+    assertEquals(0, frame.references());
   }
 }

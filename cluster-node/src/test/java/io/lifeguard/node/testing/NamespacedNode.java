@@ -103,7 +103,7 @@ public final class NamespacedNode implements AutoCloseable {
       log = dataDir.resolve("node.log");
       List<String> command = new ArrayList<>(network.exec(index));
       // The same JVM flags as NodeProcess, so figures compare with the loopback failover tests.
-      command.addAll(List.of(java(), "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+      command.addAll(List.of(java(), "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Dio.netty.leakDetection.level=simple",
           "-cp", classpath(), "io.lifeguard.node.Main"));
       Map<String, String> vars = new HashMap<>();
       vars.put("LIFEGUARD_HTTP_HOST", "127.0.0.1");

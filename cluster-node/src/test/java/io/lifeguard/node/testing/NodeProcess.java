@@ -47,7 +47,7 @@ public final class NodeProcess implements AutoCloseable {
       Path log = dataDir.resolve("node.log");
       List<String> command = new ArrayList<>(List.of(
           Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+          "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Dio.netty.leakDetection.level=simple",
           "-cp", classpath(), "io.lifeguard.node.Main"));
       ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
       Map<String, String> vars = new HashMap<>();
