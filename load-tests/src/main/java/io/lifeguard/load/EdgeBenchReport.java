@@ -61,6 +61,15 @@ final class EdgeBenchReport {
       if (!"lifeguard".equals(r.get("server"))) continue;
       out.add(String.format("  %-36s %s", r.get("variant"), verdicts(r, ref)));
     }
+    for (Map<String, Object> r : rows) {
+      if (r.get("hold_threads") instanceof Map<?, ?> split) {
+        out.add(String.format("hold per thread [%s] (wake-ups/s, %% of a core): total %s, JIT %s",
+            r.get("variant"), split.get("total"), split.get("jit")));
+        if (split.get("threads") instanceof Map<?, ?> threads) {
+          threads.entrySet().stream().limit(14).forEach(e -> out.add(String.format("  %-60s %s", e.getKey(), e.getValue())));
+        }
+      }
+    }
     out.add("(opens: " + rows.stream().map(r -> r.get("server") + " " + r.get("idle_outcomes")).toList() + ")");
     return out;
   }

@@ -183,6 +183,8 @@ final class EdgeBenchScenario {
       row.put("idle_open_seconds", round(openNanos / 1e9, 2));
       row.put("idle_open_latency_ms", clients.openLatency.summaryMillis());
       pause(p.settle());
+      // Per thread, outside the whole-process reading (its jcmd calls cost the node a little CPU).
+      ThreadSplit split = name.equals("lifeguard") ? ThreadSplit.start(probe.pid()) : null;
       long ticks0 = probe.cpuTicks();
       long self0 = h.self().cpuTicks();
       long holdStart = System.nanoTime();
@@ -190,6 +192,7 @@ final class EdgeBenchScenario {
       long holdNanos = System.nanoTime() - holdStart;
       row.put("hold_cpu_pct_of_core", ProcessProbe.percentOfOneCore(ticks0, probe.cpuTicks(), holdNanos));
       row.put("hold_generator_cpu_pct_of_core", ProcessProbe.percentOfOneCore(self0, h.self().cpuTicks(), holdNanos));
+      if (split != null) row.put("hold_threads", split.finish());
       long rss1 = probe.residentKib();
       server.settle();
       long rss2 = probe.residentKib();

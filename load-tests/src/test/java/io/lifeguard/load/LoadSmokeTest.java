@@ -77,6 +77,17 @@ class LoadSmokeTest {
     assertTrue(row.containsKey("cold_cpu_us_per_handshake"), "the fresh node's first handshakes measured too");
     assertEquals(0L, number(row, "handshake_warmup_failed"));
     assertTrue(number(row, "rss_loaded_mib") > 0, "resident set read from /proc");
+    // The hold's per-thread split, threads named from jcmd (not /proc's 15 characters): Pekko's timer
+    // wheel wakes every tick, so it shows in any hold.
+    @SuppressWarnings("unchecked")
+    Map<String, Object> split = (Map<String, Object>) row.get("hold_threads");
+    assertTrue(split.containsKey("total"), "per-thread totals over the hold");
+    @SuppressWarnings("unchecked")
+    Map<String, Object> threads = (Map<String, Object>) split.get("threads");
+    assertTrue(threads.keySet().stream().anyMatch(name -> name.startsWith("lifeguard-scheduler-")), "threads named: " + threads.keySet());
+    @SuppressWarnings("unchecked")
+    Map<String, Object> jit = (Map<String, Object>) split.get("jit");
+    assertTrue(jit.containsKey("compiles"), "the JIT's counters over the hold");
   }
 
   @Test
