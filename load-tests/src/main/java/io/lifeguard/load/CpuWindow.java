@@ -11,6 +11,11 @@ import java.util.Map;
  * as a whole, and the generator's own threads by name prefix (its Netty event loops, its sender).
  * A run on a shared 2-core machine needs it to say whose CPU a latency figure measures: a generator
  * event loop near 100 % delays its own reads and writes, and that shows as relay latency.
+ *
+ * <p>Next to each process's CPU, {@code <name>_waiting}: the time its threads were runnable but
+ * waited for a core ({@code /proc/<pid>/task/*&#47;schedstat}, second field), in the same unit. A
+ * process that waits about as long as it runs is starved (by the others, or by other work on the
+ * machine), and every queue in it grows by that wait.
  */
 final class CpuWindow {
   private final List<LocalNode> nodes;
@@ -19,7 +24,9 @@ final class CpuWindow {
   private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
   private long startNanos;
   private long[] nodeTicks;
+  private long[] nodeWaits;
   private long selfTicks;
+  private long selfWait;
   private long[] threadNanos;
 
   CpuWindow(List<LocalNode> nodes, ProcessProbe self, List<String> threadPrefixes) {
@@ -32,8 +39,13 @@ final class CpuWindow {
   void start() {
     startNanos = System.nanoTime();
     nodeTicks = new long[nodes.size()];
-    for (int i = 0; i < nodes.size(); i++) nodeTicks[i] = ticks(nodes.get(i));
+    nodeWaits = new long[nodes.size()];
+    for (int i = 0; i < nodes.size(); i++) {
+      nodeTicks[i] = ticks(nodes.get(i));
+      nodeWaits[i] = runQueueWaitNanos(nodes.get(i).pid());
+    }
     selfTicks = self.cpuTicks();
+    selfWait = runQueueWaitNanos(self.pid());
     threadNanos = threadCpuNanos();
   }
 
@@ -47,14 +59,46 @@ final class CpuWindow {
     Map<String, Double> out = new LinkedHashMap<>();
     for (int i = 0; i < nodes.size(); i++) {
       long now = ticks(nodes.get(i));
-      if (now >= 0 && nodeTicks[i] >= 0) out.put("node" + i, ProcessProbe.percentOfOneCore(nodeTicks[i], now, nanos));
+      long wait = runQueueWaitNanos(nodes.get(i).pid());
+      if (now >= 0 && nodeTicks[i] >= 0) {
+        out.put("node" + i, ProcessProbe.percentOfOneCore(nodeTicks[i], now, nanos));
+        if (wait >= 0 && nodeWaits[i] >= 0) out.put("node" + i + "_waiting", percent(wait - nodeWaits[i], nanos));
+      }
     }
     out.put("generator", ProcessProbe.percentOfOneCore(selfTicks, self.cpuTicks(), nanos));
+    long wait = runQueueWaitNanos(self.pid());
+    if (wait >= 0 && selfWait >= 0) out.put("generator_waiting", percent(wait - selfWait, nanos));
     long[] now = threadCpuNanos();
     for (int p = 0; p < threadPrefixes.size(); p++) {
-      out.put("generator:" + threadPrefixes.get(p), Math.round((now[p] - threadNanos[p]) * 10000.0 / nanos) / 100.0);
+      out.put("generator:" + threadPrefixes.get(p), percent(now[p] - threadNanos[p], nanos));
     }
     return out;
+  }
+
+  private static double percent(long part, long whole) {
+    return Math.round(part * 10000.0 / whole) / 100.0;
+  }
+
+  /**
+   * Nanoseconds the process's live threads spent runnable but not running, summed; -1 when the
+   * kernel does not keep the figure or the process is gone. Threads that ended take theirs along.
+   */
+  static long runQueueWaitNanos(long pid) {
+    java.nio.file.Path tasks = java.nio.file.Path.of("/proc", Long.toString(pid), "task");
+    long sum = 0;
+    try (java.util.stream.Stream<java.nio.file.Path> list = java.nio.file.Files.list(tasks)) {
+      for (java.nio.file.Path task : (Iterable<java.nio.file.Path>) list::iterator) {
+        try {
+          String[] fields = java.nio.file.Files.readString(task.resolve("schedstat")).trim().split(" ");
+          sum += Long.parseLong(fields[1]);
+        } catch (java.io.IOException | RuntimeException threadGone) {
+          // a thread that ended between the listing and the read
+        }
+      }
+      return sum;
+    } catch (java.io.IOException | RuntimeException gone) {
+      return -1;
+    }
   }
 
   private static long ticks(LocalNode node) {

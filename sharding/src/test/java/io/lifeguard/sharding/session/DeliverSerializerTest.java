@@ -55,6 +55,29 @@ class DeliverSerializerTest {
   }
 
   @Test
+  void framesBoundTheSameWayAndRoundTripInOrder() {
+    assertInstanceOf(DeliverSerializer.class,
+        serialization.findSerializerFor(new PeerMessage.Frames(new long[] {1}, new byte[][] {{1}})));
+    long[] ids = {3, 1, 3, Long.MIN_VALUE};
+    byte[][] frames = {{1, 2}, {}, {3}, new byte[1000]};
+    PeerMessage.Frames back = (PeerMessage.Frames) roundTrip(new PeerMessage.Frames(ids, frames));
+    assertArrayEquals(ids, back.connectionIds());
+    for (int i = 0; i < ids.length; i++) assertArrayEquals(frames[i], back.frames()[i], "frame " + i);
+  }
+
+  @Test
+  void malformedFramesAreNotSerializable() {
+    DeliverSerializer serializer = new DeliverSerializer(null);
+    byte[] good = serializer.toBinary(new PeerMessage.Frames(new long[] {1, 2}, new byte[][] {{1, 2, 3}, {4}}));
+    assertThrows(NotSerializableException.class, () -> serializer.fromBinary(java.util.Arrays.copyOf(good, good.length - 1), "F"));
+    assertThrows(NotSerializableException.class, () -> serializer.fromBinary(java.util.Arrays.copyOf(good, good.length + 1), "F"));
+    byte[] hugeCount = good.clone();
+    ByteBuffer.wrap(hugeCount).putInt(Integer.MAX_VALUE);
+    assertThrows(NotSerializableException.class, () -> serializer.fromBinary(hugeCount, "F"));
+    assertThrows(IllegalArgumentException.class, () -> new PeerMessage.Frames(new long[2], new byte[1][]));
+  }
+
+  @Test
   void byteBufferFormIsTheSameAsTheArrayForm() throws NotSerializableException {
     DeliverSerializer serializer = new DeliverSerializer(null);
     PeerMessage.Deliver deliver = new PeerMessage.Deliver(Long.MAX_VALUE, new byte[300]);
