@@ -41,7 +41,11 @@ final class ChaosScenario {
     Duration handshakeTimeout = f.duration("handshake-timeout", Duration.ofSeconds(10));
     int connectConcurrency = f.integer("connect-concurrency", 50);
     double targetSeconds = f.duration("target", Duration.ofSeconds(10)).toMillis() / 1000.0;
+    // Node 0 starts first, so it is the oldest: it hosts the shard coordinator and the split brain
+    // resolver's decisions, and killing it also moves those. The default kills a younger node.
+    int killed = f.integer("kill-node", 1);
     f.rejectUnknown();
+    if (cluster && (killed < 0 || killed > 2)) throw new IllegalArgumentException("--kill-node must be 0, 1 or 2");
     // The kill's timeline is read from the survivors' membership (INFO) and sharding lines.
     h.nodeEnvDefault("LOG_LEVEL", "INFO");
     h.nodeEnvDefault("LOG_PEKKO_DETAIL", "INFO");
@@ -51,7 +55,6 @@ final class ChaosScenario {
     if (cutsPerSecond > 0) for (LocalNode node : nodes) proxies.add(new ChaosProxy(node.edgePort()));
     List<URI> urls = cutsPerSecond > 0 ? proxies.stream().map(ChaosProxy::relayUrl).toList()
         : nodes.stream().map(h::relayUrl).toList();
-    int killed = 1;
     long expectedFrames = (long) (sessions * 2L * rate * (duration.toSeconds() + recoverTimeout.toSeconds()));
     KillRecovery recovery = new KillRecovery(sessions * 2, expectedFrames);
     Backoff backoff = new Backoff(backoffBase, backoffMax, () -> ThreadLocalRandom.current().nextDouble());
@@ -132,6 +135,7 @@ final class ChaosScenario {
       r.put("frames_sent", peers.sent.sum());
       r.put("sends_skipped_unwritable", peers.skipped.sum());
       r.put("node_killed", killedNanos != 0);
+      if (killedNanos != 0) r.put("killed_node_index", killed);
       Map<String, Object> kill = null;
       if (killedNanos != 0) {
         kill = recovery.report(targetSeconds);
@@ -149,7 +153,7 @@ final class ChaosScenario {
           peers.size(), cuts, closes, reconnects, peers.failedAttempts.sum(), success * 100, gaveUp, connectedAtEnd, peers.size()));
       summary.add("reconnect latency ms (drop to ServerHello, backoff included): " + peers.reconnect.summaryMillis());
       if (kill != null) {
-        summary.add("node " + killed + " of " + nodes.size() + " SIGKILLed with " + kill.get("moved_peers") + " peers on it; clock starts at the kill");
+        summary.add("node " + killed + (killed == 0 ? " (the oldest)" : "") + " of " + nodes.size() + " SIGKILLed with " + kill.get("moved_peers") + " peers on it; clock starts at the kill");
         summary.add("moved peers exchanging with their partner again, s: " + kill.get("moved_exchanging_again_s"));
         summary.add("moved peers with a ServerHello on a survivor, s: " + kill.get("moved_reconnected_s"));
         summary.add("survivors (frames between unmoved peers) latency ms before the kill: " + kill.get("survivors_latency_before_kill"));

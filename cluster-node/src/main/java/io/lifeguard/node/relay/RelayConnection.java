@@ -460,9 +460,9 @@ final class RelayConnection implements SocketHandler {
     return !m.inbox().equals(node.inbox()) && m.inbox().path().address().equals(address);
   }
 
-  /** True when this connection's session entity ran on {@code address} (by its last member list). */
+  /** True when this connection's session entity ran (or may have run) on {@code address}, by its last member list. */
   synchronized boolean entityOn(org.apache.pekko.actor.Address address) {
-    return memberList != null && address.toString().equals(memberList.entityNode());
+    return memberList != null && memberList.entityMayHaveRunOn(address.toString());
   }
 
   /**
