@@ -64,6 +64,10 @@ final class ChaosScenario {
       IdleScenario.pause(Duration.ofSeconds(1));
       long closesBefore = peers.closes.sum();
       long reconnectsBefore = peers.reconnects.sum();
+      // Whose CPU the steady state (start to kill) and the storm (kill to the end) cost.
+      CpuWindow cpu = new CpuWindow(nodes, h.self(), List.of("edge-clients", "chaos-sender"));
+      cpu.start();
+      Map<String, Double> cpuSteady = null;
       long start = System.nanoTime();
       long end = start + duration.toNanos();
       Thread sender = new Thread(() -> peers.send(rate, end + recoverTimeout.toNanos(), 10), "chaos-sender");
@@ -85,6 +89,8 @@ final class ChaosScenario {
         if (killedNanos == 0 && now >= killAt) {
           boolean[] moved = new boolean[peers.size()];
           for (int i = 0; i < moved.length; i++) moved[i] = peers.nodeOf(i) == killed;
+          cpuSteady = cpu.read();
+          cpu.start();
           killedWall = Instant.now();
           killedNanos = System.nanoTime();
           // The clock starts before the signal: nothing the kill takes is left out.
@@ -101,6 +107,7 @@ final class ChaosScenario {
         if (killedNanos != 0 && everyoneHeard == 0 && recovery.everyoneHeardSinceKill()) everyoneHeard = System.nanoTime();
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
       }
+      Map<String, Double> cpuAfter = cpu.read();
       peers.stopSending();
       // Frames in flight when the senders stop still count for the survivors' loss figure.
       IdleScenario.pause(Duration.ofMillis(500));
@@ -138,6 +145,8 @@ final class ChaosScenario {
         for (int i = 0; i < nodes.size(); i++) if (i != killed) logs.add(nodes.get(i).logLines());
         r.put("survivor_log_timeline", NodeLogTimeline.read(killedWall, logs));
       }
+      r.put("cpu_pct_of_core", cpuSteady == null ? Map.of("whole_run", cpuAfter) : new java.util.TreeMap<>(
+          Map.of("before_kill", cpuSteady, "kill_to_end", cpuAfter)));
       r.put("outcomes", peers.outcomeCounts());
       List<String> summary = new ArrayList<>();
       summary.add(String.format("%d peers, %d cuts, %d disconnects seen, %d reconnects (%d failed attempts on the way): success %.3f%%; %d gave up; %d/%d connected at end",
@@ -153,6 +162,7 @@ final class ChaosScenario {
             + kill.get("survivors_frames_sent_during_storm") + " frames lost");
         summary.add("every peer received a frame sent after the kill within " + r.get("recovery_after_kill_seconds") + " s (-1: never)");
         summary.add("survivors' logs (s after the kill): " + r.get("survivor_log_timeline"));
+        summary.add("CPU % of one core, start to kill: " + cpuSteady + "; kill to end: " + cpuAfter);
         summary.add("nodes: " + nodes.size() + ", JVM flags " + r.get("node_jvm_flags") + "; load average at start "
             + r.get("loadavg_start") + ", now " + ProcessProbe.loadAverage());
         summary.add(verdict(kill, targetSeconds));

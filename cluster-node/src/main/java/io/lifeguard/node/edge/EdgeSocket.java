@@ -521,6 +521,12 @@ final class EdgeSocket extends ChannelInboundHandlerAdapter implements Outbound 
     return loop;
   }
 
+  @Override
+  public java.util.concurrent.Executor ioThreadIfCurrent() {
+    EventLoop current = loop;
+    return current.inEventLoop() ? current : null;
+  }
+
   /** Closes from the node's side with {@code code}; used by the edge itself (shutdown). */
   void closeFromNode(int code, String reason) {
     offer(new WsOut.Close(code, reason));

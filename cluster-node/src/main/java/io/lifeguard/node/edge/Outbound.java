@@ -59,6 +59,15 @@ public interface Outbound {
   java.util.concurrent.Executor ioThread();
 
   /**
+   * {@link #ioThread()} when the caller runs on it, else null. A task the caller hands to it runs
+   * on the same thread after the caller's current turn (the socket may move later; the task stays),
+   * which is what lets work be gathered during a turn and sent once at its end.
+   */
+  default java.util.concurrent.Executor ioThreadIfCurrent() {
+    return null;
+  }
+
+  /**
    * Moves the socket to the I/O thread {@code key} maps to, so sockets offered the same frames
    * (a session's peers) share a thread and a fan-out among them needs no hand-over; completes once
    * the socket is there (at once when it already is, or when the edge does not move sockets). Call

@@ -312,6 +312,8 @@ final class RelayConnection implements SocketHandler {
   private void forward(ByteString frame, long now) {
     Target[] current = targets;
     byte[] remoteCopy = null;
+    java.util.concurrent.Executor ioThread = null;
+    boolean ioThreadKnown = false;
     WriteBatch batch = BATCH.get();
     SharedFrame shared = null;
     WsOut.Shared message = null;
@@ -329,7 +331,11 @@ final class RelayConnection implements SocketHandler {
           else if (result == Outbound.Offer.DROPPED) dropped++;
         } else {
           if (remoteCopy == null) remoteCopy = frame.toArray();
-          t.inbox().tell(new PeerMessage.Deliver(t.connectionId(), remoteCopy));
+          if (!ioThreadKnown) {
+            ioThread = outbound.ioThreadIfCurrent();
+            ioThreadKnown = true;
+          }
+          RemoteFrames.send(t.inbox(), t.connectionId(), remoteCopy, ioThread);
         }
       }
     } finally {
@@ -346,7 +352,12 @@ final class RelayConnection implements SocketHandler {
    * dropped before the handshake completed (the client has not joined yet from its side).
    */
   void deliver(ByteString frame) {
-    Outbound.Offer result = offer(new WsOut.Binary(frame), System.nanoTime(), null);
+    deliver(frame, null);
+  }
+
+  /** As {@link #deliver(ByteString)}; a hand-over to this socket's I/O thread joins {@code batch}. */
+  void deliver(ByteString frame, WriteBatch batch) {
+    Outbound.Offer result = offer(new WsOut.Binary(frame), System.nanoTime(), batch);
     counted(result == Outbound.Offer.ENQUEUED ? 1 : 0, result == Outbound.Offer.DROPPED ? 1 : 0, frame.length());
   }
 

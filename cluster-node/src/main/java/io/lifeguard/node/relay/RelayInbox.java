@@ -1,5 +1,6 @@
 package io.lifeguard.node.relay;
 
+import io.lifeguard.node.edge.WriteBatch;
 import io.lifeguard.sharding.session.PeerMessage;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
@@ -27,6 +28,21 @@ final class RelayInbox {
         .onMessage(PeerMessage.Deliver.class, msg -> {
           RelayConnection c = registry.get(msg.connectionId());
           if (c != null) c.deliver(ByteString.fromArrayUnsafe(msg.frame()));
+          return Behaviors.same();
+        })
+        .onMessage(PeerMessage.Frames.class, msg -> {
+          // One hand-over per receiving I/O thread for the whole batch, not one per frame.
+          WriteBatch batch = new WriteBatch();
+          long[] ids = msg.connectionIds();
+          byte[][] frames = msg.frames();
+          try {
+            for (int i = 0; i < ids.length; i++) {
+              RelayConnection c = registry.get(ids[i]);
+              if (c != null) c.deliver(ByteString.fromArrayUnsafe(frames[i]), batch);
+            }
+          } finally {
+            batch.submit();
+          }
           return Behaviors.same();
         })
         .onMessage(PeerMessage.Members.class, msg -> {

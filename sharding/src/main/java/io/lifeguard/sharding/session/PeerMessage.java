@@ -9,10 +9,23 @@ import java.util.List;
  * connection costs no actor of its own.
  */
 public sealed interface PeerMessage extends CborSerializable {
-  long connectionId();
-
   /** A frame from another peer of the session, exactly as that peer sent it (header included). */
   record Deliver(long connectionId, byte[] frame) implements PeerMessage {}
+
+  /**
+   * Several {@link Deliver}s for connections on one node, in the order they were forwarded:
+   * {@code frames[i]} goes to {@code connectionIds[i]}. A node gathers the frames its I/O thread
+   * forwards to one other node during a turn and sends them as one message at the end of the turn,
+   * so a busy node pays Artery's per-message cost (envelope, queue, wake-ups, the inbox's mailbox)
+   * once per turn and node instead of once per frame (ADR 0004, "Cross-node frames").
+   */
+  record Frames(long[] connectionIds, byte[][] frames) implements PeerMessage {
+    public Frames {
+      if (connectionIds.length != frames.length) {
+        throw new IllegalArgumentException(connectionIds.length + " connection ids for " + frames.length + " frames");
+      }
+    }
+  }
 
   /**
    * The session's current members (the addressed peer included), after any change. {@code
