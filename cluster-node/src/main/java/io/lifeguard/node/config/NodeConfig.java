@@ -3,6 +3,7 @@ package io.lifeguard.node.config;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.lifeguard.sharding.persistence.JournalSchema;
+import io.lifeguard.sharding.session.PeerMessage;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -52,6 +53,11 @@ public final class NodeConfig {
     derived.put(db + ".db.user", jdbc.user());
     derived.put(db + ".db.password", jdbc.password());
     derived.put(db + ".db.driver", dialect.driver);
+
+    // Older nodes read cross-node frames only as Jackson CBOR (lifeguard.relay.cross-node-frames).
+    if (!io.lifeguard.node.relay.RelaySettings.compactCrossNodeFrames(base)) {
+      derived.put("pekko.actor.serialization-bindings.\"" + PeerMessage.Deliver.class.getName() + "\"", "jackson-cbor");
+    }
 
     Config config = ConfigFactory.parseMap(derived, "derived from lifeguard.*").withFallback(base).resolve();
     return new Loaded(config, settings);

@@ -332,7 +332,9 @@ final class RelayConnection implements SocketHandler {
         } else {
           if (remoteCopy == null) remoteCopy = frame.toArray();
           if (!ioThreadKnown) {
-            ioThread = outbound.ioThreadIfCurrent();
+            // Without an I/O thread RemoteFrames sends each frame as its own Deliver, the only
+            // form a node of an older version reads (lifeguard.relay.cross-node-frames).
+            ioThread = node.settings().compactCrossNodeFrames() ? outbound.ioThreadIfCurrent() : null;
             ioThreadKnown = true;
           }
           RemoteFrames.send(t.inbox(), t.connectionId(), remoteCopy, ioThread);

@@ -19,7 +19,8 @@ public record RelaySettings(
     double handshakesPerSecondPerAddress,
     int handshakeBurstPerAddress,
     Duration joinTimeout,
-    Duration shutdownGrace) {
+    Duration shutdownGrace,
+    boolean compactCrossNodeFrames) {
 
   public static RelaySettings create(Config config) {
     Config c = config.getConfig("lifeguard.relay");
@@ -41,7 +42,19 @@ public record RelaySettings(
         positiveDouble(c, "handshakes-per-second-per-address"),
         positive(c, "handshake-burst-per-address"),
         duration(c, "join-timeout"),
-        duration(c, "shutdown-grace"));
+        duration(c, "shutdown-grace"),
+        compactCrossNodeFrames(config));
+  }
+
+  /** {@code lifeguard.relay.cross-node-frames}: true for "compact", false for "compatible". */
+  public static boolean compactCrossNodeFrames(Config config) {
+    String key = "lifeguard.relay.cross-node-frames";
+    String value = config.getString(key);
+    return switch (value) {
+      case "compact" -> true;
+      case "compatible" -> false;
+      default -> throw new InvalidSettingException(key, "must be compact or compatible, was " + value);
+    };
   }
 
   /** How long a joined peer may stay silent (no frame, not even a heartbeat) before it is closed. */

@@ -33,10 +33,17 @@ class RelayClusterTest {
   private TestNode first;
   private TestNode second;
 
+  /** Settings both nodes get on top of the relay's test defaults. */
+  Map<String, Object> nodeSettings() {
+    return Map.of();
+  }
+
   @BeforeAll
   void start() {
-    first = TestNode.start(RelayTokens.nodeConfig()).awaitReady();
-    Map<String, Object> config = new HashMap<>(RelayTokens.nodeConfig());
+    Map<String, Object> base = new HashMap<>(RelayTokens.nodeConfig());
+    base.putAll(nodeSettings());
+    first = TestNode.start(base).awaitReady();
+    Map<String, Object> config = new HashMap<>(base);
     config.put("lifeguard.cluster.seed-nodes", "127.0.0.1:" + first.clusterPort());
     second = TestNode.start(config).awaitReady();
   }
