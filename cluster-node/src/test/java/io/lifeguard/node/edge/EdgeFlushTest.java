@@ -3,9 +3,6 @@ package io.lifeguard.node.edge;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.ConfigFactory;
-import io.lifeguard.control.testing.FreePorts;
-import io.lifeguard.node.metrics.NodeMetrics;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -49,12 +46,8 @@ class EdgeFlushTest {
 
   @BeforeAll
   void start() {
-    port = FreePorts.next();
-    EdgeSettings settings = EdgeSettings.create(ConfigFactory.parseString(
-        "lifeguard.edge { host = \"127.0.0.1\", port = " + port + ", backlog = 128, io-threads = 2,"
-            + " max-request-header-bytes = 2048, request-timeout = 5s, close-timeout = 1s, session-affinity = off }"));
-    EdgeServer server = EdgeServer.start(kit.system(), settings, List.of(new FanRoute()), () -> true, new NodeMetrics());
-    assertTrue(server.listening());
+    EdgeTestServer edge = EdgeTestServer.start(kit, new FanRoute(), "5s", false);
+    port = edge.port();
   }
 
   @AfterAll

@@ -3,9 +3,6 @@ package io.lifeguard.node.edge;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.ConfigFactory;
-import io.lifeguard.control.testing.FreePorts;
-import io.lifeguard.node.metrics.NodeMetrics;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -50,12 +47,9 @@ class EdgeServerTest {
 
   @BeforeAll
   void start() {
-    port = FreePorts.next();
-    EdgeSettings settings = EdgeSettings.create(ConfigFactory.parseString(
-        "lifeguard.edge { host = \"127.0.0.1\", port = " + port + ", backlog = 128, io-threads = 2,"
-            + " max-request-header-bytes = 2048, request-timeout = 1s, close-timeout = 1s, session-affinity = off }"));
-    server = EdgeServer.start(kit.system(), settings, List.of(new EchoRoute()), () -> true, new NodeMetrics());
-    assertTrue(server.listening());
+    EdgeTestServer edge = EdgeTestServer.start(kit, new EchoRoute(), "1s", false);
+    server = edge.server();
+    port = edge.port();
   }
 
   @AfterAll

@@ -3,9 +3,6 @@ package io.lifeguard.node.edge;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.ConfigFactory;
-import io.lifeguard.control.testing.FreePorts;
-import io.lifeguard.node.metrics.NodeMetrics;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
@@ -45,12 +42,9 @@ class EdgeSocketMoveTest {
 
   @BeforeAll
   void start() {
-    port = FreePorts.next();
-    EdgeSettings settings = EdgeSettings.create(ConfigFactory.parseString(
-        "lifeguard.edge { host = \"127.0.0.1\", port = " + port + ", backlog = 128, io-threads = 2,"
-            + " max-request-header-bytes = 2048, request-timeout = 5s, close-timeout = 1s, session-affinity = on }"));
-    server = EdgeServer.start(kit.system(), settings, List.of(new MoveRoute()), () -> true, new NodeMetrics());
-    assertTrue(server.listening());
+    EdgeTestServer edge = EdgeTestServer.start(kit, new MoveRoute(), "5s", true);
+    server = edge.server();
+    port = edge.port();
   }
 
   @AfterAll
