@@ -155,6 +155,11 @@ final class ProcessProbe {
   }
 
   private String jcmd(String... command) {
+    return jcmd(pid, command);
+  }
+
+  /** {@code jcmd <pid> <command...>}'s output; fails when jcmd cannot run. */
+  static String jcmd(long pid, String... command) {
     List<String> args = new ArrayList<>(List.of("jcmd", Long.toString(pid)));
     args.addAll(List.of(command));
     try {
@@ -169,6 +174,7 @@ final class ProcessProbe {
       throw new IllegalStateException(e);
     }
   }
+
 
   /** The first three fields of {@code /proc/loadavg}. */
   static String loadAverage() {

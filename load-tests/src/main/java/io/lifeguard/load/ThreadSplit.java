@@ -1,15 +1,12 @@
 package io.lifeguard.load;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -173,16 +170,10 @@ final class ThreadSplit {
   /** jcmd's output, or empty when it fails (not a HotSpot JVM, or nginx): the split then names by comm. */
   private static String jcmd(long pid, String command) {
     try {
-      Process process = new ProcessBuilder(new ArrayList<>(List.of("jcmd", Long.toString(pid), command)))
-          .redirectErrorStream(true).start();
-      String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (!process.waitFor(60, TimeUnit.SECONDS)) process.destroyForcibly();
-      return output;
-    } catch (IOException e) {
-      return "";
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      return ProcessProbe.jcmd(pid, command);
+    } catch (RuntimeException notAJvm) {
       return "";
     }
   }
+
 }

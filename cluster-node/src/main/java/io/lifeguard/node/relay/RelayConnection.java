@@ -313,7 +313,6 @@ final class RelayConnection implements SocketHandler {
     Target[] current = targets;
     byte[] remoteCopy = null;
     java.util.concurrent.Executor ioThread = null;
-    boolean ioThreadKnown = false;
     WriteBatch batch = BATCH.get();
     SharedFrame shared = null;
     WsOut.Shared message = null;
@@ -330,12 +329,11 @@ final class RelayConnection implements SocketHandler {
           if (result == Outbound.Offer.ENQUEUED) enqueued++;
           else if (result == Outbound.Offer.DROPPED) dropped++;
         } else {
-          if (remoteCopy == null) remoteCopy = frame.toArray();
-          if (!ioThreadKnown) {
+          if (remoteCopy == null) {
+            remoteCopy = frame.toArray();
             // Without an I/O thread RemoteFrames sends each frame as its own Deliver, the only
             // form a node of an older version reads (lifeguard.relay.cross-node-frames).
             ioThread = node.settings().compactCrossNodeFrames() ? outbound.ioThreadIfCurrent() : null;
-            ioThreadKnown = true;
           }
           RemoteFrames.send(t.inbox(), t.connectionId(), remoteCopy, ioThread);
         }
