@@ -22,9 +22,13 @@ final class BridgeConnection implements BridgeRedis.Subscriber, Outbox.Listener,
   private static final Logger log = LoggerFactory.getLogger(BridgeConnection.class);
   private static final JsonFactory JSON = new JsonFactory();
   private static final CompletionStage<Done> DONE = CompletableFuture.completedFuture(Done.getInstance());
-  // PUBLISHes in flight per socket; lettuce keeps one connection's commands in order, so they
-  // complete in order and waiting on the newest waits for all.
-  private static final int PUBLISH_PARALLELISM = 8;
+  // PUBLISHes unanswered per socket before its reading waits: a window of messages and of bytes
+  // (or one message, when larger). Lettuce keeps one connection's commands in order, so they
+  // complete in order and waiting on the newest waits for all. 8 messages capped a node's rate at
+  // 8 per socket per Redis round trip, which a busy 2-core machine stretched to milliseconds
+  // (docs/perf/bridge.md); the byte bound holds large messages to less memory than 8 did.
+  static final int PUBLISH_WINDOW_MESSAGES = 32;
+  static final int PUBLISH_WINDOW_BYTES = 64 * 1024;
 
   private final String agentId;
   private final String sessionId;
@@ -39,6 +43,7 @@ final class BridgeConnection implements BridgeRedis.Subscriber, Outbox.Listener,
   private volatile java.util.concurrent.Executor ioThread = Runnable::run;
   private boolean released; // guarded by this
   private final java.util.concurrent.atomic.AtomicInteger publishing = new java.util.concurrent.atomic.AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicInteger publishingBytes = new java.util.concurrent.atomic.AtomicInteger();
   private volatile long lastInboundNanos = System.nanoTime();
 
   BridgeConnection(String agentId, String sessionId, BridgeSettings settings, BridgeRedis redis,
@@ -101,13 +106,14 @@ final class BridgeConnection implements BridgeRedis.Subscriber, Outbox.Listener,
     if (outbox.closing()) return DONE;
     if (message instanceof WsIn.Ping) return DONE; // liveness only, never published
     if (message instanceof WsIn.Text text) {
-      if (Utf8.length(text.text()) > settings.maxMessageBytes()) return closing(CloseReason.MESSAGE_TOO_LARGE);
+      int bytes = Utf8.length(text.text());
+      if (bytes > settings.maxMessageBytes()) return closing(CloseReason.MESSAGE_TOO_LARGE);
       try {
         requireJson(text.text());
       } catch (Closure closure) {
         return closing(closure.reason);
       }
-      return publish(text.text());
+      return publish(text.text(), bytes);
     }
     if (message instanceof WsIn.TooBig tooBig && !tooBig.binary()) return closing(CloseReason.MESSAGE_TOO_LARGE);
     return closing(CloseReason.BINARY_NOT_SUPPORTED);
@@ -131,10 +137,11 @@ final class BridgeConnection implements BridgeRedis.Subscriber, Outbox.Listener,
   }
 
   /**
-   * Publishes on the up channel. Up to {@link #PUBLISH_PARALLELISM} publishes run at once; at the
-   * limit the returned stage holds the socket's reading until the newest one answered.
+   * Publishes on the up channel. Up to {@link #PUBLISH_WINDOW_MESSAGES} publishes and {@link
+   * #PUBLISH_WINDOW_BYTES} run at once; at either limit the returned stage holds the socket's
+   * reading until the newest one answered.
    */
-  private CompletionStage<Done> publish(String text) {
+  private CompletionStage<Done> publish(String text, int bytes) {
     CompletableFuture<Long> published;
     try {
       published = redis.publish(upChannel, text, ioThread);
@@ -142,10 +149,12 @@ final class BridgeConnection implements BridgeRedis.Subscriber, Outbox.Listener,
       published = CompletableFuture.failedFuture(e);
     }
     int inFlight = publishing.incrementAndGet();
+    int inFlightBytes = publishingBytes.addAndGet(bytes);
     // The publish timeout is BridgeRedis's, one timer per batch of PUBLISHes.
     CompletableFuture<Done> answered = published
         .handle((receivers, failure) -> {
           publishing.decrementAndGet();
+          publishingBytes.addAndGet(-bytes);
           if (failure != null) {
             metrics.error("publish_failed");
             log("publish", "publish_failed", "PUBLISH failed: {}", BridgeRedis.rootMessage(failure));
@@ -155,7 +164,7 @@ final class BridgeConnection implements BridgeRedis.Subscriber, Outbox.Listener,
           }
           return Done.getInstance();
         });
-    return inFlight < PUBLISH_PARALLELISM ? DONE : answered;
+    return inFlight < PUBLISH_WINDOW_MESSAGES && inFlightBytes < PUBLISH_WINDOW_BYTES ? DONE : answered;
   }
 
   @Override

@@ -4,9 +4,9 @@ import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.output.IntegerOutput;
 import io.lettuce.core.protocol.AsyncCommand;
-import io.lettuce.core.protocol.Command;
 import io.lettuce.core.protocol.CommandArgs;
 import io.lettuce.core.protocol.CommandType;
+import io.lifeguard.node.redis.CommandTimeouts;
 import io.lettuce.core.protocol.RedisCommand;
 import java.util.ArrayList;
 import java.util.List;
@@ -131,7 +131,7 @@ final class BridgeRedis {
    * of one each. Lettuce keeps one connection's commands in order, so a socket's stay in order.
    */
   CompletableFuture<Long> publish(String channel, String message, java.util.concurrent.Executor ioThread) {
-    AsyncCommand<String, String, Long> command = new AsyncCommand<>(new Command<>(CommandType.PUBLISH,
+    AsyncCommand<String, String, Long> command = new AsyncCommand<>(new CommandTimeouts.CallerTimed<>(CommandType.PUBLISH,
         new IntegerOutput<>(StringCodec.UTF8), new CommandArgs<>(StringCodec.UTF8).addKey(channel).addValue(message)));
     if (!(ioThread instanceof io.netty.channel.EventLoop loop) || !loop.inEventLoop()) {
       dispatch(List.of(command));

@@ -20,7 +20,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.Props;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,7 +43,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A lost journal does not make the node unready: relay, bridge and bus clients are served here
  * whatever node runs their host entities. One WARN when the journal is lost, one INFO when it is
- * back; no stack traces. Runs on the blocking dispatcher: JDBC blocks.
+ * back; no stack traces.
+ *
+ * <p>Runs on a thread of its own (JDBC blocks), which sleeps until the next probe is due. On Pekko's
+ * blocking dispatcher each probe cost a timer-wheel hand-off, a pool wake-up and the dispatcher's
+ * one-second shutdown timer, re-armed every second: ~4 wake-ups a second on an idle node instead of
+ * one (docs/perf/idle.md, "Fourth pass").
  */
 public final class JournalReadiness {
   private static final Logger log = LoggerFactory.getLogger(JournalReadiness.class);
@@ -68,6 +72,12 @@ public final class JournalReadiness {
   private Connection connection;
   private int probesOnConnection;
   private boolean stopped;
+  private final java.util.concurrent.ScheduledExecutorService thread =
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "lifeguard-journal-probe");
+        t.setDaemon(true);
+        return t;
+      });
 
   private JournalReadiness(ActorSystem<?> system, NodeSettings settings, Readiness readiness, JournalHealth health) {
     this.system = system;
@@ -86,11 +96,7 @@ public final class JournalReadiness {
   public static void init(ActorSystem<?> system, NodeSettings settings, Readiness readiness, JournalHealth health) {
     JournalReadiness journal = new JournalReadiness(system, settings, readiness, health);
     system.getWhenTerminated().thenRun(journal::stop);
-    CompletableFuture.runAsync(() -> journal.attempt(1), journal.blocking());
-  }
-
-  private scala.concurrent.ExecutionContextExecutor blocking() {
-    return system.dispatchers().lookup(DispatcherSelector.blocking());
+    journal.thread.execute(() -> journal.attempt(1));
   }
 
   private void attempt(int attempt) {
@@ -101,10 +107,19 @@ public final class JournalReadiness {
       health.localUp(true);
       ready.set(true);
       if (runsHosts) system.systemActorOf(JournalWarmup.create(), "journal-warmup", Props.empty());
-      system.scheduler().scheduleWithFixedDelay(PROBE_EVERY, PROBE_EVERY, this::probe, blocking());
+      thread.scheduleWithFixedDelay(this::probeGuarded, PROBE_EVERY.toMillis(), PROBE_EVERY.toMillis(), TimeUnit.MILLISECONDS);
     } catch (Exception e) {
       log.warn("journal not reachable (attempt {}), retrying in {}s: {}", attempt, RETRY.toSeconds(), e.getMessage());
-      system.scheduler().scheduleOnce(RETRY, () -> attempt(attempt + 1), blocking());
+      thread.schedule(() -> attempt(attempt + 1), RETRY.toMillis(), TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** A probe that throws must not end the schedule (the executor would drop every later run). */
+  private void probeGuarded() {
+    try {
+      probe();
+    } catch (RuntimeException e) {
+      log.warn("journal probe failed unexpectedly: {}", e.toString());
     }
   }
 
@@ -184,6 +199,7 @@ public final class JournalReadiness {
       stopped = true;
       closeConnection();
     }
+    thread.shutdownNow();
   }
 
   private Connection openConnection() throws SQLException {

@@ -4,7 +4,6 @@ import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
-import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
@@ -40,12 +39,14 @@ public final class NodeRedis {
 
   private final RedisClient client;
   private final ClientResources resources;
+  private final io.netty.util.Timer timer;
   private final Duration commandTimeout;
   private final Duration reconnectMaxDelay;
 
-  private NodeRedis(RedisClient client, ClientResources resources, NodeSettings.Redis settings) {
+  private NodeRedis(RedisClient client, ClientResources resources, io.netty.util.Timer timer, NodeSettings.Redis settings) {
     this.client = client;
     this.resources = resources;
+    this.timer = timer;
     this.commandTimeout = settings.commandTimeout();
     this.reconnectMaxDelay = settings.reconnectMaxDelay();
   }
@@ -54,30 +55,53 @@ public final class NodeRedis {
   public static NodeRedis init(ActorSystem<?> system, NodeSettings settings) {
     if (!settings.redis().enabled()) {
       log.warn("Redis disabled (lifeguard.redis.url is empty): the bridge, shared kill switch and guardrail counters are unavailable");
-      return new NodeRedis(null, null, settings.redis());
+      return new NodeRedis(null, null, null, settings.redis());
     }
-    RedisURI uri = RedisURI.create(settings.redis().url());
-    uri.setTimeout(settings.redis().commandTimeout());
-    ClientResources resources = ClientResources.builder()
-        .reconnectDelay(Delay.equalJitter(Duration.ofMillis(50), settings.redis().reconnectMaxDelay(), 100, TimeUnit.MILLISECONDS))
-        .nettyCustomizer(new ConsolidatedFlushes())
-        .build();
-    RedisClient client = RedisClient.create(resources, uri);
-    client.setOptions(
-        ClientOptions.builder()
-            .autoReconnect(true)
-            // While disconnected, fail commands at once rather than buffering them in memory.
-            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-            .socketOptions(SocketOptions.builder().connectTimeout(Duration.ofSeconds(2)).keepAlive(true).build())
-            .timeoutOptions(TimeoutOptions.enabled(settings.redis().commandTimeout()))
-            .build());
-    NodeRedis redis = new NodeRedis(client, resources, settings.redis());
+    io.netty.util.Timer timer = newTimer();
+    ClientResources resources = resources(settings.redis(), timer);
+    RedisClient client = client(settings.redis(), resources);
+    RedisURI uri = uri(settings.redis());
+    NodeRedis redis = new NodeRedis(client, resources, timer, settings.redis());
     CoordinatedShutdown.get(system)
         .addTask(CoordinatedShutdown.PhaseActorSystemTerminate(), "close-redis", redis::closeAsync);
     log.info("Redis client for {}:{} (reconnect attempts at most {} ms apart)", uri.getHost(), uri.getPort(),
         settings.redis().reconnectMaxDelay().toMillis());
     warnOnceIfUnreachable(client, uri);
     return redis;
+  }
+
+  /** Lettuce's shared resources as the node sets them: {@code timer} is the caller's to stop. */
+  public static ClientResources resources(NodeSettings.Redis settings, io.netty.util.Timer timer) {
+    return ClientResources.builder()
+        .timer(timer)
+        .reconnectDelay(Delay.equalJitter(Duration.ofMillis(50), settings.reconnectMaxDelay(), 100, TimeUnit.MILLISECONDS))
+        .nettyCustomizer(new ConsolidatedFlushes())
+        .build();
+  }
+
+  /** A client with the node's options (no connection yet); tests build theirs here too. */
+  public static RedisClient client(NodeSettings.Redis settings, ClientResources resources) {
+    RedisClient client = RedisClient.create(resources, uri(settings));
+    client.setOptions(
+        ClientOptions.builder()
+            .autoReconnect(true)
+            // While disconnected, fail commands at once rather than buffering them in memory.
+            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+            .socketOptions(SocketOptions.builder().connectTimeout(Duration.ofSeconds(2)).keepAlive(true).build())
+            .timeoutOptions(CommandTimeouts.options(settings.commandTimeout()))
+            .build());
+    return client;
+  }
+
+  private static RedisURI uri(NodeSettings.Redis settings) {
+    RedisURI uri = RedisURI.create(settings.url());
+    uri.setTimeout(settings.commandTimeout());
+    return uri;
+  }
+
+  /** The timer lettuce uses for reconnect delays and command timeouts, sleeping while none is due. */
+  public static io.netty.util.Timer newTimer() {
+    return new SleepingTimer("lettuce-timer");
   }
 
   /**
@@ -143,7 +167,10 @@ public final class NodeRedis {
     return client.shutdownAsync(0, 2, TimeUnit.SECONDS)
         .thenCompose(v -> {
           CompletableFuture<Void> released = new CompletableFuture<>();
-          resources.shutdown(0, 2, TimeUnit.SECONDS).addListener(f -> released.complete(null));
+          resources.shutdown(0, 2, TimeUnit.SECONDS).addListener(f -> {
+            timer.stop(); // supplied by us, so lettuce leaves it running
+            released.complete(null);
+          });
           return released;
         })
         .thenApply(v -> Done.getInstance());
