@@ -72,12 +72,9 @@ public final class JournalReadiness {
   private Connection connection;
   private int probesOnConnection;
   private boolean stopped;
-  private final java.util.concurrent.ScheduledExecutorService thread =
-      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "lifeguard-journal-probe");
-        t.setDaemon(true);
-        return t;
-      });
+  private final java.util.concurrent.ScheduledExecutorService probeThread =
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+          new io.netty.util.concurrent.DefaultThreadFactory("lifeguard-journal-probe", true));
 
   private JournalReadiness(ActorSystem<?> system, NodeSettings settings, Readiness readiness, JournalHealth health) {
     this.system = system;
@@ -96,7 +93,7 @@ public final class JournalReadiness {
   public static void init(ActorSystem<?> system, NodeSettings settings, Readiness readiness, JournalHealth health) {
     JournalReadiness journal = new JournalReadiness(system, settings, readiness, health);
     system.getWhenTerminated().thenRun(journal::stop);
-    journal.thread.execute(() -> journal.attempt(1));
+    journal.probeThread.execute(() -> journal.attempt(1));
   }
 
   private void attempt(int attempt) {
@@ -107,10 +104,10 @@ public final class JournalReadiness {
       health.localUp(true);
       ready.set(true);
       if (runsHosts) system.systemActorOf(JournalWarmup.create(), "journal-warmup", Props.empty());
-      thread.scheduleWithFixedDelay(this::probeGuarded, PROBE_EVERY.toMillis(), PROBE_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+      probeThread.scheduleWithFixedDelay(this::probeGuarded, PROBE_EVERY.toMillis(), PROBE_EVERY.toMillis(), TimeUnit.MILLISECONDS);
     } catch (Exception e) {
       log.warn("journal not reachable (attempt {}), retrying in {}s: {}", attempt, RETRY.toSeconds(), e.getMessage());
-      thread.schedule(() -> attempt(attempt + 1), RETRY.toMillis(), TimeUnit.MILLISECONDS);
+      probeThread.schedule(() -> attempt(attempt + 1), RETRY.toMillis(), TimeUnit.MILLISECONDS);
     }
   }
 
@@ -199,7 +196,7 @@ public final class JournalReadiness {
       stopped = true;
       closeConnection();
     }
-    thread.shutdownNow();
+    probeThread.shutdownNow();
   }
 
   private Connection openConnection() throws SQLException {

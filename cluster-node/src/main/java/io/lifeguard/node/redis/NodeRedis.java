@@ -59,8 +59,8 @@ public final class NodeRedis {
     }
     io.netty.util.Timer timer = newTimer();
     ClientResources resources = resources(settings.redis(), timer);
-    RedisClient client = client(settings.redis(), resources);
     RedisURI uri = uri(settings.redis());
+    RedisClient client = client(uri, resources);
     NodeRedis redis = new NodeRedis(client, resources, timer, settings.redis());
     CoordinatedShutdown.get(system)
         .addTask(CoordinatedShutdown.PhaseActorSystemTerminate(), "close-redis", redis::closeAsync);
@@ -81,14 +81,18 @@ public final class NodeRedis {
 
   /** A client with the node's options (no connection yet); tests build theirs here too. */
   public static RedisClient client(NodeSettings.Redis settings, ClientResources resources) {
-    RedisClient client = RedisClient.create(resources, uri(settings));
+    return client(uri(settings), resources);
+  }
+
+  private static RedisClient client(RedisURI uri, ClientResources resources) {
+    RedisClient client = RedisClient.create(resources, uri);
     client.setOptions(
         ClientOptions.builder()
             .autoReconnect(true)
             // While disconnected, fail commands at once rather than buffering them in memory.
             .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
             .socketOptions(SocketOptions.builder().connectTimeout(Duration.ofSeconds(2)).keepAlive(true).build())
-            .timeoutOptions(CommandTimeouts.options(settings.commandTimeout()))
+            .timeoutOptions(CommandTimeouts.options(uri.getTimeout()))
             .build());
     return client;
   }

@@ -26,11 +26,7 @@ final class SleepingTimer implements Timer {
   private final ScheduledThreadPoolExecutor thread;
 
   SleepingTimer(String threadName) {
-    thread = new ScheduledThreadPoolExecutor(1, r -> {
-      Thread t = new Thread(r, threadName);
-      t.setDaemon(true);
-      return t;
-    });
+    thread = new ScheduledThreadPoolExecutor(1, new io.netty.util.concurrent.DefaultThreadFactory(threadName, true));
     // Every command with a timeout cancels it when answered: cancelled ones must not pile up.
     thread.setRemoveOnCancelPolicy(true);
   }
