@@ -66,7 +66,7 @@ public record NodeSettings(
     String jdbcUrl = string(config, "lifeguard.jdbc.url");
     boolean embedded = jdbcUrl.isEmpty();
     if (embedded) {
-      jdbcUrl = "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("journal") + ";DB_CLOSE_ON_EXIT=FALSE";
+      jdbcUrl = embeddedJournalUrl(dataDir);
     } else if (!jdbcUrl.startsWith("jdbc:h2:") && !jdbcUrl.startsWith("jdbc:postgresql:")) {
       throw new InvalidSettingException("lifeguard.jdbc.url", "'" + jdbcUrl + "' is neither jdbc:h2: nor jdbc:postgresql:");
     }
@@ -133,4 +133,13 @@ public record NodeSettings(
     return Set.copyOf(out);
   }
 
+  /**
+   * The embedded journal. {@code WRITE_DELAY=0}: each commit is written to the file before it
+   * returns, so an event a node acknowledged survives the process being killed; with H2's default
+   * (500 ms) a SIGKILL lost the last half second of commits, and H2's background writer woke the
+   * idle node six times a second to write them (docs/perf/idle.md, "Fifth pass").
+   */
+  public static String embeddedJournalUrl(Path dataDir) {
+    return "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("journal") + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0";
+  }
 }
