@@ -52,7 +52,14 @@ final class SleepingTimer implements Timer {
   private final class Handle implements Timeout, Runnable {
     private final TimerTask task;
     private volatile ScheduledFuture<?> future;
-    private volatile boolean expired;
+    /**
+     * PENDING until it runs or is cancelled, whichever comes first. The executor's future alone
+     * cannot say: it still accepts a cancel while the task runs, which Netty's contract forbids.
+     */
+    private final java.util.concurrent.atomic.AtomicInteger state = new java.util.concurrent.atomic.AtomicInteger(PENDING);
+    private static final int PENDING = 0;
+    private static final int EXPIRED = 1;
+    private static final int CANCELLED = 2;
 
     Handle(TimerTask task) {
       this.task = task;
@@ -60,7 +67,7 @@ final class SleepingTimer implements Timer {
 
     @Override
     public void run() {
-      expired = true;
+      if (!state.compareAndSet(PENDING, EXPIRED)) return;
       try {
         task.run(this);
       } catch (Throwable e) {
@@ -81,19 +88,21 @@ final class SleepingTimer implements Timer {
 
     @Override
     public boolean isExpired() {
-      return expired;
+      return state.get() == EXPIRED;
     }
 
     @Override
     public boolean isCancelled() {
-      ScheduledFuture<?> f = future;
-      return f != null && f.isCancelled();
+      return state.get() == CANCELLED;
     }
 
     @Override
     public boolean cancel() {
+      if (!state.compareAndSet(PENDING, CANCELLED)) return false;
+      // Removes it from the executor's queue (remove-on-cancel); it would not run anyway.
       ScheduledFuture<?> f = future;
-      return f != null && f.cancel(false);
+      if (f != null) f.cancel(false);
+      return true;
     }
   }
 }
