@@ -109,6 +109,58 @@ class CoalescingSchedulerTest {
   }
 
   @Test
+  void timersFiredTogetherReachTheirExecutorAsOneTaskInDueOrder() throws Exception {
+    AtomicInteger handOffs = new AtomicInteger();
+    ExecutionContextExecutor counting = ExecutionContexts.fromExecutor(task -> {
+      handOffs.incrementAndGet();
+      pool.execute(task);
+    });
+    java.util.List<Integer> ran = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    CountDownLatch all = new CountDownLatch(10);
+    for (int i = 0; i < 10; i++) {
+      int n = i;
+      scheduler.scheduleOnce(ms(1_000 + i), () -> {
+        ran.add(n);
+        all.countDown();
+      }, counting);
+    }
+    assertTrue(all.await(10, TimeUnit.SECONDS));
+    // One hand-off per wake-up that fired (two only if the scheduling above stalled for a second).
+    assertTrue(handOffs.get() <= 2, handOffs.get() + " hand-offs for 10 timers");
+    assertEquals(java.util.List.of(0, 1, 2, 3, 4, 5, 6, 7, 8, 9), ran, "in due order");
+  }
+
+  @Test
+  void aTaskThatThrowsDoesNotStopTheRestOfItsBatch() throws Exception {
+    CountDownLatch after = new CountDownLatch(1);
+    java.util.List<Throwable> reported = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    ExecutionContextExecutor reporting = new ExecutionContextExecutor() {
+      // As Pekko's dispatchers do: a task that throws is reported, the thread lives on.
+      @Override
+      public void execute(Runnable task) {
+        pool.execute(() -> {
+          try {
+            task.run();
+          } catch (RuntimeException e) {
+            reportFailure(e);
+          }
+        });
+      }
+
+      @Override
+      public void reportFailure(Throwable cause) {
+        reported.add(cause);
+      }
+    };
+    // Due together, they normally share a batch; apart, each goes alone: reported once either way.
+    scheduler.scheduleOnce(ms(500), () -> { throw new IllegalStateException("boom"); }, reporting);
+    scheduler.scheduleOnce(ms(501), after::countDown, reporting);
+    assertTrue(after.await(10, TimeUnit.SECONDS), "the timer after the failing one ran");
+    assertEquals(1, reported.size());
+    assertEquals("boom", reported.get(0).getMessage());
+  }
+
+  @Test
   void aZeroDelayRunsAtOnce() throws Exception {
     CountDownLatch ran = new CountDownLatch(1);
     Cancellable c = scheduler.scheduleOnce(ms(0), ran::countDown, executor);
