@@ -103,9 +103,9 @@ class CoalescingSchedulerTest {
 
     long wakeUpsBefore = scheduler.wakeUps();
     barrier(500);
-    // Pekko's wheel at this tick would have woken 10 times; here the barrier's own wake-up and at
-    // most one for scheduling it.
-    assertTrue(scheduler.wakeUps() - wakeUpsBefore <= 2, "woke " + (scheduler.wakeUps() - wakeUpsBefore) + " times in 500 ms with one timer pending");
+    // Pekko's wheel at this tick would have woken 10 times; here the barrier's own wake-up, at
+    // most one for scheduling it, and room for one spurious return from park.
+    assertTrue(scheduler.wakeUps() - wakeUpsBefore <= 3, "woke " + (scheduler.wakeUps() - wakeUpsBefore) + " times in 500 ms with one timer pending");
   }
 
   @Test
