@@ -7,6 +7,7 @@ import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,7 +57,7 @@ final class SleepingTimer implements Timer {
      * PENDING until it runs or is cancelled, whichever comes first. The executor's future alone
      * cannot say: it still accepts a cancel while the task runs, which Netty's contract forbids.
      */
-    private final java.util.concurrent.atomic.AtomicInteger state = new java.util.concurrent.atomic.AtomicInteger(PENDING);
+    private final AtomicInteger state = new AtomicInteger(PENDING);
     private static final int PENDING = 0;
     private static final int EXPIRED = 1;
     private static final int CANCELLED = 2;

@@ -9,6 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -115,7 +118,7 @@ class CoalescingSchedulerTest {
       handOffs.incrementAndGet();
       pool.execute(task);
     });
-    java.util.List<Integer> ran = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    List<Integer> ran = Collections.synchronizedList(new ArrayList<>());
     CountDownLatch all = new CountDownLatch(10);
     for (int i = 0; i < 10; i++) {
       int n = i;
@@ -127,13 +130,13 @@ class CoalescingSchedulerTest {
     assertTrue(all.await(10, TimeUnit.SECONDS));
     // One hand-off per wake-up that fired (two only if the scheduling above stalled for a second).
     assertTrue(handOffs.get() <= 2, handOffs.get() + " hand-offs for 10 timers");
-    assertEquals(java.util.List.of(0, 1, 2, 3, 4, 5, 6, 7, 8, 9), ran, "in due order");
+    assertEquals(List.of(0, 1, 2, 3, 4, 5, 6, 7, 8, 9), ran, "in due order");
   }
 
   @Test
   void aTaskThatThrowsDoesNotStopTheRestOfItsBatch() throws Exception {
     CountDownLatch after = new CountDownLatch(1);
-    java.util.List<Throwable> reported = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    List<Throwable> reported = Collections.synchronizedList(new ArrayList<>());
     ExecutionContextExecutor reporting = new ExecutionContextExecutor() {
       // As Pekko's dispatchers do: a task that throws is reported, the thread lives on.
       @Override
