@@ -65,6 +65,11 @@ class CoalescingSchedulerTest {
     return FiniteDuration.create(millis, TimeUnit.MILLISECONDS);
   }
 
+  /** The delay from now to {@code target} (a nanoTime): timers aimed at one instant stay together however slow the scheduling. */
+  private static FiniteDuration until(long target) {
+    return FiniteDuration.create(target - System.nanoTime(), TimeUnit.NANOSECONDS);
+  }
+
   /** Waits for a timer scheduled after everything else: what was due before it has had its chance. */
   private void barrier(long millis) throws InterruptedException {
     CountDownLatch passed = new CountDownLatch(1);
@@ -98,10 +103,11 @@ class CoalescingSchedulerTest {
   void timersDueWithinTheSlackShareAWakeUpAndAnIdleThreadStaysAsleep() throws Exception {
     long before = scheduler.firingWakeUps();
     CountDownLatch all = new CountDownLatch(20);
-    for (int i = 0; i < 20; i++) scheduler.scheduleOnce(ms(1_000 + i), all::countDown, executor);
+    long target = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+    for (int i = 0; i < 20; i++) scheduler.scheduleOnce(until(target + TimeUnit.MILLISECONDS.toNanos(i)), all::countDown, executor);
     assertTrue(all.await(10, TimeUnit.SECONDS));
-    // A scheduler waking per timer would take 20; a stall of a second between two of the
-    // scheduling calls above could split them in two.
+    // Due within 19 ms of each other, inside the 50 ms slack: a scheduler waking per timer would
+    // take 20; only a stall of a second in the loop above could split them.
     assertTrue(scheduler.firingWakeUps() - before <= 2, "20 timers in " + (scheduler.firingWakeUps() - before) + " wake-ups");
 
     long wakeUpsBefore = scheduler.wakeUps();
@@ -120,9 +126,11 @@ class CoalescingSchedulerTest {
     });
     List<Integer> ran = Collections.synchronizedList(new ArrayList<>());
     CountDownLatch all = new CountDownLatch(10);
-    for (int i = 0; i < 10; i++) {
+    long target = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+    // Scheduled last-due first, so only due order (not scheduling order) gives 0..9.
+    for (int i = 9; i >= 0; i--) {
       int n = i;
-      scheduler.scheduleOnce(ms(1_000 + i), () -> {
+      scheduler.scheduleOnce(until(target + TimeUnit.MILLISECONDS.toNanos(i)), () -> {
         ran.add(n);
         all.countDown();
       }, counting);
@@ -193,7 +201,7 @@ class CoalescingSchedulerTest {
   void aFixedRateTaskStopsWhenItsTargetIsGone() throws Exception {
     AtomicInteger runs = new AtomicInteger();
     CountDownLatch first = new CountDownLatch(1);
-    scheduler.scheduleAtFixedRate(Duration.ofMillis(10), Duration.ofMillis(60), () -> {
+    Cancellable repeating = scheduler.scheduleAtFixedRate(Duration.ofMillis(10), Duration.ofMillis(60), () -> {
       runs.incrementAndGet();
       first.countDown();
       // What Pekko's message-sending variant throws for a terminated receiver.
@@ -202,6 +210,7 @@ class CoalescingSchedulerTest {
     assertTrue(first.await(10, TimeUnit.SECONDS));
     barrier(300);
     assertEquals(1, runs.get());
+    assertTrue(repeating.isCancelled(), "the repetition ended itself, as Pekko's wheel does");
   }
 
   @Test

@@ -96,12 +96,13 @@ class TimerQueueTest {
       all.add(t);
       queue.add(t);
     }
-    for (int i = 0; i < 1000; i++) all.get(i).done = true;
-    assertFalse(queue.purgeIfMostlyCancelled(1000), "a third cancelled: kept until they reach the head");
+    for (int i = 0; i < 1100; i++) all.get(i).done = true;
+    assertFalse(queue.purgeIfMostlyCancelled(1100), "over the purge threshold but not most of the queue: kept until they reach the head");
     assertEquals(3000, queue.size());
-    for (int i = 1000; i < 2000; i++) all.get(i).done = true;
+    for (int i = 1100; i < 2000; i++) all.get(i).done = true;
     assertTrue(queue.purgeIfMostlyCancelled(2000));
     assertEquals(1000, queue.size(), "only the live timers stay");
+    assertFalse(new TimerQueue<Timer>(50 * MS).purgeIfMostlyCancelled(100), "a few cancelled: never a purge");
     assertEquals(3000 * MS + 50 * MS, queue.nextWake(0));
   }
 }
