@@ -34,12 +34,12 @@ import scala.util.control.NonFatal;
  * <p>Same contract and bound as the wheel: a timer never fires early and fires at most
  * {@code pekko.scheduler.tick-duration} late, so every interval the node configures stays within
  * what it had. (A timer firing alone now fires the full tick late where the wheel averaged half a
- * tick; the chaos run in idle.md's fifth pass shows the heartbeat gaps inside the detector's
- * margin.) That slack is used to batch: the thread wakes at the earliest due time plus the slack and fires everything due by then
- * ({@link TimerQueue}), so timers due close together share one wake-up, and those for one
- * dispatcher one hand-off to it. Tasks run on their {@link ExecutionContext}, never on the timer
- * thread. {@link
- * Scheduler.TaskRunOnClose} tasks still pending run on {@link #close()}, as Pekko requires.
+ * tick; the chaos runs in idle.md's fifth pass show the heartbeat gaps inside the detector's
+ * margin.) That slack is used to batch: the thread wakes at the earliest due time plus the slack
+ * and fires everything due by then ({@link TimerQueue}), so timers due close together share one
+ * wake-up, and those for one dispatcher one hand-off to it. Tasks run on their {@link
+ * ExecutionContext}, never on the timer thread. {@link Scheduler.TaskRunOnClose} tasks still
+ * pending run on {@link #close()}, as Pekko requires.
  */
 public final class CoalescingScheduler implements Scheduler, Closeable {
   /** How long the thread sleeps with nothing pending; any new timer wakes it sooner. */
@@ -217,10 +217,6 @@ public final class CoalescingScheduler implements Scheduler, Closeable {
    * timer tasks are message sends, and nothing in the contract promised they run in parallel.
    */
   private void dispatch(List<Once> due) {
-    if (due.size() == 1) {
-      due.get(0).fire();
-      return;
-    }
     Map<ExecutionContext, List<Runnable>> byExecutor = new IdentityHashMap<>();
     List<ExecutionContext> order = new ArrayList<>();
     for (Once timer : due) {
@@ -327,16 +323,11 @@ public final class CoalescingScheduler implements Scheduler, Closeable {
         if (task.compareAndSet(t, marker)) return t;
       }
     }
-
-    void fire() {
-      Runnable t = take(EXECUTED);
-      if (t != null) execute(executor, t);
-    }
   }
 
   /**
-   * A fixed-rate task: each run schedules the next at the previous due time plus the interval (at
-   * once if that has passed), as Pekko's wheel does. Holds the pending timer; null once cancelled.
+   * A fixed-rate task: each run schedules the next at the planned time plus the interval (at once
+   * while behind the plan), as Pekko's wheel does. Holds the pending timer; null once cancelled.
    */
   private final class Repeating extends AtomicReference<Cancellable> implements Cancellable, Runnable {
     private static final Cancellable NOT_STARTED = Cancellable.alreadyCancelled();

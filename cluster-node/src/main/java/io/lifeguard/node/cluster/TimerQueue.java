@@ -61,8 +61,8 @@ final class TimerQueue<T extends TimerQueue.Entry> {
 
   /**
    * When the thread must wake next: the earliest live timer's due time plus the slack, or
-   * {@code idleWake} when nothing is pending. Drops cancelled timers from the head on the way, and
-   * all of them once they outnumber the live ones.
+   * {@code idleWake} when nothing is pending. Drops cancelled timers from the head on the way (the
+   * rest go when they reach it, or in {@link #purgeIfMostlyCancelled}).
    */
   long nextWake(long idleWake) {
     Sequenced<T> head;
@@ -70,7 +70,10 @@ final class TimerQueue<T extends TimerQueue.Entry> {
     return head == null ? idleWake : head.entry().dueNanos() + slackNanos;
   }
 
-  /** Drops cancelled timers when at least {@code cancelled} of them are queued and they are most of it. */
+  /**
+   * Drops every cancelled timer when about {@code cancelled} are queued, at least {@link #PURGE_AT}
+   * and half the queue; below that they wait to reach the head.
+   */
   boolean purgeIfMostlyCancelled(int cancelled) {
     if (cancelled < PURGE_AT || cancelled * 2 < queue.size()) return false;
     queue.removeIf(s -> s.entry().isDone());
